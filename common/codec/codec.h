@@ -1,0 +1,35 @@
+// The two wire forms of protocol v1: JSON (the proto3 JSON mapping, one key
+// per message naming its kind) and protobuf binary. Pure functions, safe on
+// any input, thread-safe.
+#ifndef COMMON_CODEC_CODEC_H_
+#define COMMON_CODEC_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "signaling/v1/signaling.pb.h"
+
+namespace signaling::codec {
+
+// Nesting deeper than this is refused before the message is decoded.
+inline constexpr int kMaxJsonDepth = 16;
+
+// Decodes one client message from JSON text. The object must have exactly
+// one key, a known kind; unknown fields inside the kind are ignored.
+// Returns InvalidArgument with a short reason (no echo of the input).
+absl::StatusOr<v1::ClientMessage> DecodeClientJson(absl::string_view json);
+
+// Decodes one client message from protobuf binary; a kind must be set.
+absl::StatusOr<v1::ClientMessage> DecodeClientProto(absl::string_view bytes);
+
+// Encodes a server message as JSON (fields at their default are omitted).
+std::string EncodeServerJson(const v1::ServerMessage& message);
+
+// The same, for the client side (tests, load generator).
+absl::StatusOr<v1::ServerMessage> DecodeServerJson(absl::string_view json);
+std::string EncodeClientJson(const v1::ClientMessage& message);
+
+}  // namespace signaling::codec
+
+#endif  // COMMON_CODEC_CODEC_H_

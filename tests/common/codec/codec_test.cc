@@ -1,0 +1,129 @@
+// The JSON and protobuf codecs of protocol v1: shapes of section 3, and the
+// refusals of section 6 (malformed, nested, several kinds, unknown kind).
+#include "common/codec/codec.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace signaling::codec {
+namespace {
+
+TEST(DecodeClientJson, JoinWithAllFields) {
+  auto m = DecodeClientJson(
+      R"({"join":{"sessionToken":"t","role":"OFFERER","targetId":"kiosk-7","waitMs":1500}})");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->kind_case(), v1::ClientMessage::kJoin);
+  EXPECT_EQ(m->join().session_token(), "t");
+  EXPECT_EQ(m->join().role(), v1::OFFERER);
+  EXPECT_EQ(m->join().target_id(), "kiosk-7");
+  EXPECT_EQ(m->join().wait_ms(), 1500u);
+}
+
+TEST(DecodeClientJson, CandidateFieldsUseBrowserNames) {
+  auto m = DecodeClientJson(
+      R"({"iceCandidate":{"candidate":"candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}})");
+  ASSERT_TRUE(m.ok()) << m.status();
+  const auto& c = m->ice_candidate();
+  EXPECT_EQ(c.sdp_mid(), "0");
+  ASSERT_TRUE(c.has_sdp_m_line_index());
+  EXPECT_EQ(c.sdp_m_line_index(), 0u);
+  EXPECT_EQ(c.username_fragment(), "abcd");
+}
+
+TEST(DecodeClientJson, OfferWithInlineCandidates) {
+  auto m = DecodeClientJson(
+      R"({"offer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"","sdpMid":"0"}]}})");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->offer().sdp(), "v=0\r\n");
+  EXPECT_EQ(m->offer().ice_candidates_size(), 1);
+}
+
+TEST(DecodeClientJson, EmptyKindsAndUnknownFieldsInside) {
+  EXPECT_EQ(DecodeClientJson(R"({"leave":{}})")->kind_case(), v1::ClientMessage::kLeave);
+  EXPECT_EQ(DecodeClientJson(R"({"ping":{"nonce":"n","extra":[1,2]}})")->ping().nonce(), "n");
+}
+
+TEST(DecodeClientJson, Refusals) {
+  const char* bad[] = {
+      "",
+      "{",
+      "[]",
+      "\"join\"",
+      "{}",
+      R"({"join":{},"leave":{}})",
+      R"({"bogus":{}})",
+      R"({"join":{"waitMs":"soon"}})",
+      R"({"join":{"waitMs":1e400}})",
+      R"({"join":{"waitMs":99999999999999999999999}})",
+      R"({"iceCandidate":{"sdpMLineIndex":-1}})",
+      R"({"offer":{"sdp":5}})",
+      R"({"leave":{}} trailing)",
+  };
+  for (const char* input : bad) {
+    EXPECT_FALSE(DecodeClientJson(input).ok()) << input;
+  }
+}
+
+TEST(DecodeClientJson, UnknownEnumNameLeavesRoleUnsetForTheEngineToRefuse) {
+  auto m = DecodeClientJson(R"({"join":{"role":"KING","peerId":"a"}})");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->join().role(), v1::ROLE_UNSPECIFIED);
+}
+
+TEST(DecodeClientJson, NulByteAndDeepNestingRefused) {
+  std::string with_nul = R"({"leave":{}})";
+  with_nul.insert(3, 1, '\0');
+  EXPECT_FALSE(DecodeClientJson(with_nul).ok());
+
+  std::string deep = R"({"ping":)";
+  for (int i = 0; i < 10000; ++i) deep += R"({"a":)";
+  deep += "1";
+  for (int i = 0; i < 10000; ++i) deep += "}";
+  deep += "}";
+  auto result = DecodeClientJson(deep);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(), "JSON nested too deeply");
+}
+
+TEST(EncodeServerJson, MatchesTheContractShapes) {
+  v1::ServerMessage joined;
+  joined.mutable_joined()->set_session_id("s_1");
+  joined.mutable_joined()->set_role(v1::ACCEPTOR);
+  joined.mutable_joined()->set_peer_id("kiosk-7");
+  EXPECT_EQ(EncodeServerJson(joined),
+            R"({"joined":{"sessionId":"s_1","role":"ACCEPTOR","peerId":"kiosk-7"}})");
+
+  v1::ServerMessage left;
+  left.mutable_peer_left()->set_reason(v1::PeerLeft::DISCONNECTED);
+  EXPECT_EQ(EncodeServerJson(left), R"({"peerLeft":{"reason":"DISCONNECTED"}})");
+
+  v1::ServerMessage error;
+  error.mutable_error()->set_code(v1::Error::PEER_BUSY);
+  error.mutable_error()->set_message("busy");
+  EXPECT_EQ(EncodeServerJson(error), R"({"error":{"code":"PEER_BUSY","message":"busy"}})");
+
+  v1::ServerMessage candidate;
+  candidate.mutable_ice_candidate()->set_candidate("");
+  candidate.mutable_ice_candidate()->set_sdp_m_line_index(0);
+  EXPECT_EQ(EncodeServerJson(candidate), R"({"iceCandidate":{"sdpMLineIndex":0}})");
+}
+
+TEST(Codec, JsonAndProtoRoundTripAgree) {
+  auto from_json = DecodeClientJson(
+      R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":2}]}})");
+  ASSERT_TRUE(from_json.ok());
+  auto from_proto = DecodeClientProto(from_json->SerializeAsString());
+  ASSERT_TRUE(from_proto.ok());
+  EXPECT_EQ(from_proto->SerializeAsString(), from_json->SerializeAsString());
+  EXPECT_EQ(EncodeClientJson(*from_proto),
+            R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":2}]}})");
+}
+
+TEST(DecodeClientProto, RefusesGarbageAndEmpty) {
+  EXPECT_FALSE(DecodeClientProto("\xff\xff\xff").ok());
+  EXPECT_FALSE(DecodeClientProto("").ok());
+}
+
+}  // namespace
+}  // namespace signaling::codec
