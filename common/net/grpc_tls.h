@@ -1,0 +1,40 @@
+// TLS settings of gRPC channels and servers: server certificate, client
+// certificates (mTLS), or explicit plaintext. Plaintext is never a default.
+#ifndef COMMON_NET_GRPC_TLS_H_
+#define COMMON_NET_GRPC_TLS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace signaling::net {
+
+struct GrpcServerTls {
+  bool insecure = false;  // explicit opt-in to plaintext
+  std::string cert_file;  // PEM certificate chain
+  std::string key_file;   // PEM private key
+  std::string client_ca_file;  // when set, clients must present a cert (mTLS)
+};
+
+struct GrpcClientTls {
+  bool insecure = false;
+  std::string ca_file;    // PEM roots to verify the server
+  std::string cert_file;  // client certificate for mTLS, optional
+  std::string key_file;
+};
+
+// Credentials for a server; InvalidArgument when neither TLS files nor
+// insecure are given, or a file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const GrpcServerTls& tls);
+
+// Credentials for a channel, with the same rules.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
+    const GrpcClientTls& tls);
+
+}  // namespace signaling::net
+
+#endif  // COMMON_NET_GRPC_TLS_H_

@@ -1,0 +1,255 @@
+// The gateway's listener, registry and lifecycle; see gateway.h.
+#include "gateway/gateway.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "gateway/gateway_impl.h"
+#include "gateway/http_session.h"
+#include "gateway/ws_session.h"
+
+namespace signaling::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr uint16_t kCloseGoingAway = 1001;
+constexpr uint16_t kCloseTryAgain = 1013;
+
+std::string ContentType(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  return "";
+}
+
+}  // namespace
+
+absl::Status ValidateOptions(const GatewayOptions& options) {
+  if (options.matching_target.empty()) {
+    return absl::InvalidArgumentError("matching_target is required");
+  }
+  if (options.threads < 1) return absl::InvalidArgumentError("threads must be at least 1");
+  if (options.max_message_bytes < 1024) {
+    return absl::InvalidArgumentError("max_message_bytes must be at least 1024");
+  }
+  if (options.max_connections_per_ip < 1 || options.max_connections < 1) {
+    return absl::InvalidArgumentError("connection caps must be at least 1");
+  }
+  if (!options.dev_mode) {
+    if (options.allowed_origins.empty()) {
+      return absl::InvalidArgumentError(
+          "allowed_origins is required outside dev_mode (production refuses no Origin list)");
+    }
+    if (options.trusted_proxies.empty()) {
+      return absl::InvalidArgumentError(
+          "plain ws outside dev_mode needs trusted_proxies (a TLS-terminating proxy)");
+    }
+  }
+  for (const std::string& origin : options.allowed_origins) {
+    if (origin.find("://") == std::string::npos || origin.back() == '/') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("allowed_origins entry is not scheme://host[:port]: ", origin));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Gateway::Impl::Impl(GatewayOptions opts) : options(std::move(opts)) {}
+
+absl::Status Gateway::Impl::Init() {
+  if (!options.web_root.empty()) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(options.web_root, ec)) {
+      const std::string type = ContentType(entry.path());
+      if (!entry.is_regular_file() || type.empty()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::ostringstream body;
+      body << in.rdbuf();
+      web["/" + entry.path().filename().string()] = StaticFile{type, body.str()};
+    }
+    if (ec) return absl::InvalidArgumentError(absl::StrCat("cannot read web_root: ", ec.message()));
+  }
+  auto credentials = net::ChannelCredentials(options.matching_tls);
+  if (!credentials.ok()) return credentials.status();
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  relay = std::make_unique<RelayClient>(
+      grpc::CreateCustomChannel(options.matching_target, *credentials, args), this);
+
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad address ", options.address));
+  const tcp::endpoint endpoint(address, options.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.address, ":", options.port, ": ", ec.message()));
+  }
+  relay->Start();
+  return absl::OkStatus();
+}
+
+void Gateway::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
+                                                    boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+    if (!ec) {
+      // Connections still in their upgrade count against the global cap too.
+      if (self->http_sessions.load() >= self->options.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<HttpSession>(std::move(socket), self)->Run();
+      }
+    }
+    self->Accept();
+  });
+}
+
+int Gateway::Impl::Admit(const std::string& ip) {
+  absl::MutexLock lock(&mu_);
+  if (admitted_ >= options.max_connections) return 503;
+  size_t& count = per_ip_[ip];
+  if (count >= options.max_connections_per_ip) {
+    if (count == 0) per_ip_.erase(ip);
+    return 429;
+  }
+  ++count;
+  ++admitted_;
+  return 0;
+}
+
+void Gateway::Impl::Release(const std::string& ip) {
+  absl::MutexLock lock(&mu_);
+  --admitted_;
+  auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+}
+
+void Gateway::Impl::Register(uint64_t conn, const std::shared_ptr<WsSession>& session) {
+  absl::MutexLock lock(&mu_);
+  sessions_[conn] = session;
+}
+
+void Gateway::Impl::Unregister(uint64_t conn) {
+  absl::MutexLock lock(&mu_);
+  sessions_.erase(conn);
+}
+
+std::shared_ptr<WsSession> Gateway::Impl::Find(uint64_t conn) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(conn);
+  return it == sessions_.end() ? nullptr : it->second.lock();
+}
+
+std::vector<std::shared_ptr<WsSession>> Gateway::Impl::Sessions() {
+  std::vector<std::shared_ptr<WsSession>> out;
+  absl::MutexLock lock(&mu_);
+  out.reserve(sessions_.size());
+  for (const auto& [conn, weak] : sessions_) {
+    if (auto session = weak.lock()) out.push_back(std::move(session));
+  }
+  return out;
+}
+
+void Gateway::Impl::OnServerMessage(uint64_t conn, v1::ServerMessage message) {
+  if (auto session = Find(conn)) session->PostServerMessage(std::move(message));
+}
+
+void Gateway::Impl::OnClose(uint64_t conn, uint32_t code, std::string reason) {
+  if (auto session = Find(conn)) session->PostClose(static_cast<uint16_t>(code), std::move(reason));
+}
+
+void Gateway::Impl::OnStreamLost(uint64_t generation) {
+  for (auto& session : Sessions()) {
+    if (session->generation() != generation) continue;
+    v1::ServerMessage error;
+    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    error.mutable_error()->set_message("signaling service unavailable, try again later");
+    session->PostServerMessage(std::move(error));
+    session->PostClose(kCloseTryAgain, "service unavailable");
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
+  if (absl::Status status = ValidateOptions(options); !status.ok()) return status;
+  if (options.dev_mode) {
+    log::Get("gateway")->warn(
+        "dev_mode: plain ws from anywhere and no Origin check; never use in production");
+  }
+  auto impl = std::make_shared<Impl>(std::move(options));
+  if (absl::Status status = impl->Init(); !status.ok()) return status;
+  impl->Accept();
+  for (int i = 0; i < impl->options.threads; ++i) {
+    impl->threads.emplace_back([impl = impl.get()] { impl->ioc.run(); });
+  }
+  return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+}
+
+Gateway::Gateway(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Gateway::~Gateway() { Stop(); }
+
+uint16_t Gateway::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+GatewayStats Gateway::Stats() const {
+  GatewayStats stats;
+  {
+    absl::MutexLock lock(&impl_->mu_);
+    stats.connections = impl_->admitted_;
+  }
+  stats.http_sessions = impl_->http_sessions.load();
+  stats.matching_connected = impl_->relay->connected();
+  return stats;
+}
+
+bool Gateway::Ready() const { return !impl_->draining && impl_->relay->connected(); }
+
+void Gateway::Drain(absl::Duration grace) {
+  impl_->draining = true;
+  for (auto& session : impl_->Sessions()) {
+    session->PostGoAway(impl_->options.go_away_reconnect_ms);
+  }
+  const absl::Time deadline = absl::Now() + grace;
+  auto connections = [this] {
+    absl::MutexLock lock(&impl_->mu_);
+    return impl_->admitted_;
+  };
+  while (connections() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  for (auto& session : impl_->Sessions()) session->PostClose(kCloseGoingAway, "server draining");
+  const absl::Time hard = absl::Now() + absl::Seconds(10);
+  while (connections() > 0 && absl::Now() < hard) absl::SleepFor(absl::Milliseconds(50));
+}
+
+void Gateway::Stop() {
+  if (impl_->threads.empty()) return;
+  asio::post(impl_->ioc, [impl = impl_] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+  impl_->relay->Stop();
+  for (auto& session : impl_->Sessions()) session->PostKill();
+  // The threads return once every socket's operations have completed.
+  const absl::Time deadline = absl::Now() + absl::Seconds(3);
+  while (!impl_->ioc.stopped() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  impl_->ioc.stop();
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+}  // namespace signaling::gateway

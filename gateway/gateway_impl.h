@@ -1,0 +1,76 @@
+// Internals shared by the gateway's sessions: the listener, the registry of
+// live connections (for caps, routing and drain) and the relay to the
+// matching service. Not part of the gateway's public interface.
+#ifndef GATEWAY_GATEWAY_IMPL_H_
+#define GATEWAY_GATEWAY_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/asio.hpp"
+#include "gateway/gateway.h"
+#include "gateway/relay_client.h"
+
+namespace signaling::gateway {
+
+class WsSession;
+
+// A file of the demo page, held in memory.
+struct StaticFile {
+  std::string content_type;
+  std::string body;
+};
+
+class Gateway::Impl final : public RelayListener,
+                            public std::enable_shared_from_this<Impl> {
+ public:
+  explicit Impl(GatewayOptions options);
+
+  absl::Status Init();
+  void Accept();
+
+  // Admission before an upgrade: 0 when admitted (the slot is then held
+  // until Release), else the HTTP status to refuse with (503 or 429).
+  int Admit(const std::string& ip);
+  void Release(const std::string& ip);
+  uint64_t NextConn() { return next_conn_.fetch_add(1) + 1; }
+  void Register(uint64_t conn, const std::shared_ptr<WsSession>& session);
+  void Unregister(uint64_t conn);
+
+  // RelayListener: route to the session's strand.
+  void OnServerMessage(uint64_t conn, v1::ServerMessage message) override;
+  void OnClose(uint64_t conn, uint32_t code, std::string reason) override;
+  void OnStreamLost(uint64_t generation) override;
+
+  std::vector<std::shared_ptr<WsSession>> Sessions();
+
+  const GatewayOptions options;
+  boost::asio::io_context ioc{options.threads};
+  boost::asio::ip::tcp::acceptor acceptor{ioc};
+  std::unique_ptr<RelayClient> relay;
+  absl::flat_hash_map<std::string, StaticFile> web;
+  std::vector<std::thread> threads;
+  std::atomic<size_t> http_sessions{0};
+  std::atomic<bool> draining{false};
+
+ private:
+  std::shared_ptr<WsSession> Find(uint64_t conn);
+
+  std::atomic<uint64_t> next_conn_{0};
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<uint64_t, std::weak_ptr<WsSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, size_t> per_ip_ ABSL_GUARDED_BY(mu_);
+  size_t admitted_ ABSL_GUARDED_BY(mu_) = 0;
+
+  friend class Gateway;
+};
+
+}  // namespace signaling::gateway
+
+#endif  // GATEWAY_GATEWAY_IMPL_H_

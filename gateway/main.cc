@@ -1,0 +1,98 @@
+// signaling-gateway: the public WebSocket gateway. Every setting is a flag
+// or a SIGNALING_<FLAG> environment variable.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "common/config/flags.h"
+#include "common/config/signals.h"
+#include "common/log/log.h"
+#include "gateway/gateway.h"
+
+ABSL_FLAG(std::string, address, "0.0.0.0", "public listen address");
+ABSL_FLAG(int, port, 8443, "public listen port");
+ABSL_FLAG(int, threads, 2, "I/O threads");
+ABSL_FLAG(std::string, matching_target, "127.0.0.1:7001", "matching service host:port");
+ABSL_FLAG(bool, grpc_insecure, false, "call the matching service in plaintext (development)");
+ABSL_FLAG(std::string, matching_ca, "", "CA of the matching service's certificate");
+ABSL_FLAG(std::string, matching_client_cert, "", "client certificate towards matching (mTLS)");
+ABSL_FLAG(std::string, matching_client_key, "", "client key towards matching (mTLS)");
+ABSL_FLAG(bool, dev_mode, false,
+          "development conveniences: plain ws from anywhere, no Origin list; refused otherwise");
+ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
+          "exact Origin values allowed to upgrade, comma separated");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "peer IPs of TLS-terminating proxies whose client-IP header is trusted");
+ABSL_FLAG(std::string, client_ip_header, "x-forwarded-for", "client-IP header of trusted proxies");
+ABSL_FLAG(int, max_message_bytes, 64 * 1024, "largest WebSocket message (close 1009)");
+ABSL_FLAG(int, max_header_bytes, 8 * 1024, "largest upgrade request headers (HTTP 431)");
+ABSL_FLAG(int, upgrade_timeout_ms, 10000, "time to complete the upgrade request");
+ABSL_FLAG(int, idle_timeout_ms, 60000, "silence after which a connection is closed (1001)");
+ABSL_FLAG(int, max_outbound_bytes, 1024 * 1024, "queue of a slow reader (close 1013)");
+ABSL_FLAG(int, max_connections, 100000, "global connection cap (HTTP 503)");
+ABSL_FLAG(int, max_connections_per_ip, 1000, "per-client-IP connection cap (HTTP 429)");
+ABSL_FLAG(int, go_away_reconnect_ms, 1000, "reconnectAfterMs sent in goAway");
+ABSL_FLAG(int, drain_grace_ms, 30000, "how long live pairings are served while draining");
+ABSL_FLAG(std::string, web_root, "", "folder of the demo page; empty: no demo");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
+
+namespace {
+
+int Positive(const char* name, int value) {
+  if (value <= 0) signaling::config::FailSetting(name, "must be positive");
+  return value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signaling::config::BlockStopSignals();
+  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-gateway [flags]");
+  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) {
+    signaling::config::FailSetting("log_level", "unknown level");
+  }
+  auto log = signaling::log::Get("gateway");
+  signaling::gateway::GatewayOptions o;
+  o.address = absl::GetFlag(FLAGS_address);
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port < 0 || port > 65535) signaling::config::FailSetting("port", "must be 0..65535");
+  o.port = static_cast<uint16_t>(port);
+  o.threads = Positive("threads", absl::GetFlag(FLAGS_threads));
+  o.matching_target = absl::GetFlag(FLAGS_matching_target);
+  o.matching_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_matching_ca),
+                    absl::GetFlag(FLAGS_matching_client_cert),
+                    absl::GetFlag(FLAGS_matching_client_key)};
+  o.dev_mode = absl::GetFlag(FLAGS_dev_mode);
+  o.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  o.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
+  o.client_ip_header = absl::GetFlag(FLAGS_client_ip_header);
+  o.max_message_bytes = Positive("max_message_bytes", absl::GetFlag(FLAGS_max_message_bytes));
+  o.max_header_bytes = Positive("max_header_bytes", absl::GetFlag(FLAGS_max_header_bytes));
+  o.upgrade_timeout =
+      absl::Milliseconds(Positive("upgrade_timeout_ms", absl::GetFlag(FLAGS_upgrade_timeout_ms)));
+  o.idle_timeout =
+      absl::Milliseconds(Positive("idle_timeout_ms", absl::GetFlag(FLAGS_idle_timeout_ms)));
+  o.max_outbound_bytes = Positive("max_outbound_bytes", absl::GetFlag(FLAGS_max_outbound_bytes));
+  o.max_connections = Positive("max_connections", absl::GetFlag(FLAGS_max_connections));
+  o.max_connections_per_ip =
+      Positive("max_connections_per_ip", absl::GetFlag(FLAGS_max_connections_per_ip));
+  o.go_away_reconnect_ms = Positive("go_away_reconnect_ms", absl::GetFlag(FLAGS_go_away_reconnect_ms));
+  o.drain_grace = absl::Milliseconds(Positive("drain_grace_ms", absl::GetFlag(FLAGS_drain_grace_ms)));
+  o.web_root = absl::GetFlag(FLAGS_web_root);
+  if (absl::Status status = signaling::gateway::ValidateOptions(o); !status.ok()) {
+    std::fprintf(stderr, "signaling-gateway: %s\n", std::string(status.message()).c_str());
+    return 2;
+  }
+  const absl::Duration grace = o.drain_grace;
+  auto gateway = signaling::gateway::Gateway::Start(std::move(o));
+  if (!gateway.ok()) {
+    std::fprintf(stderr, "signaling-gateway: %s\n", std::string(gateway.status().message()).c_str());
+    return 2;
+  }
+  log->info("listening on port {}", (*gateway)->port());
+  signaling::config::WaitForStopSignal();
+  log->info("draining");
+  (*gateway)->Drain(grace);
+  (*gateway)->Stop();
+  log->info("stopped");
+  return 0;
+}

@@ -1,0 +1,43 @@
+// Every setting of the gateway, with its default in one place.
+#ifndef GATEWAY_OPTIONS_H_
+#define GATEWAY_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/net/grpc_tls.h"
+
+namespace signaling::gateway {
+
+struct GatewayOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port, see Gateway::port()
+  int threads = 2;
+  std::string matching_target;  // host:port of the matching service
+  net::GrpcClientTls matching_tls;
+
+  // Development conveniences, refused unless dev_mode is set: plain ws from
+  // anywhere, and no Origin allow-list.
+  bool dev_mode = false;
+  std::vector<std::string> allowed_origins;  // exact "scheme://host[:port]"
+  std::vector<std::string> trusted_proxies;  // peer IPs whose header we trust
+  std::string client_ip_header = "x-forwarded-for";
+
+  size_t max_message_bytes = 64 * 1024;
+  size_t max_header_bytes = 8 * 1024;
+  absl::Duration upgrade_timeout = absl::Seconds(10);
+  absl::Duration idle_timeout = absl::Seconds(60);
+  size_t max_outbound_bytes = 1024 * 1024;
+  size_t max_connections = 100000;
+  size_t max_connections_per_ip = 1000;
+  uint32_t go_away_reconnect_ms = 1000;
+  absl::Duration drain_grace = absl::Seconds(30);
+  std::string web_root;  // folder of the demo page; empty: no demo
+};
+
+}  // namespace signaling::gateway
+
+#endif  // GATEWAY_OPTIONS_H_

@@ -1,0 +1,212 @@
+// The Relay stream client; see relay_client.h.
+#include "gateway/relay_client.h"
+
+#include <algorithm>
+
+#include "common/log/log.h"
+
+namespace signaling::gateway {
+
+// One attempt of the stream. Deletes itself in OnDone.
+class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1::RelayDown> {
+ public:
+  Stream(RelayClient* owner, uint64_t generation)
+      : owner_(owner), generation_(generation) {}
+
+  void Begin(v1::Matching::Stub* stub) {
+    stub->async()->Relay(&context_, this);
+    StartRead(&in_);
+    AddHold();  // released when the write side is done
+    StartCall();
+  }
+
+  uint64_t generation() const { return generation_; }
+
+  // Called with the owner's lock held.
+  void QueueLocked(v1::RelayUp::Event event) {
+    *pending_.add_events() = std::move(event);
+    if (!writing_ && !write_side_done_) WriteLocked();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (ok) owner_->OnStreamUp(this);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The stream is ending: no further writes; let OnDone come.
+      absl::MutexLock lock(&owner_->mu_);
+      write_side_done_ = true;
+      if (!writing_) ReleaseHoldLocked();
+      return;
+    }
+    for (auto& event : *in_.mutable_events()) {
+      if (event.has_message()) {
+        owner_->listener_->OnServerMessage(event.conn(), std::move(*event.mutable_message()));
+      } else if (event.has_close()) {
+        owner_->listener_->OnClose(event.conn(), event.close().code(),
+                                   std::move(*event.mutable_close()->mutable_reason()));
+      }
+    }
+    in_.Clear();
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&owner_->mu_);
+    writing_ = false;
+    if (!ok) write_side_done_ = true;
+    if (write_side_done_) {
+      ReleaseHoldLocked();
+      return;
+    }
+    if (pending_.events_size() > 0) WriteLocked();
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    owner_->OnStreamDone(this);
+    delete this;
+  }
+
+ private:
+  void ReleaseHoldLocked() {
+    if (hold_released_) return;
+    hold_released_ = true;
+    RemoveHold();  // never runs OnDone inline (gRPC schedules it)
+  }
+
+  void WriteLocked() {
+    out_.Clear();
+    out_.Swap(&pending_);
+    writing_ = true;
+    StartWrite(&out_);
+  }
+
+  RelayClient* owner_;
+  const uint64_t generation_;
+  grpc::ClientContext context_;
+  v1::RelayDown in_;
+  v1::RelayUp pending_;  // guarded by owner_->mu_
+  v1::RelayUp out_;
+  bool writing_ = false;          // guarded by owner_->mu_
+  bool write_side_done_ = false;  // guarded by owner_->mu_
+  bool hold_released_ = false;    // guarded by owner_->mu_
+};
+
+RelayClient::RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener)
+    : channel_(std::move(channel)),
+      stub_(v1::Matching::NewStub(channel_)),
+      listener_(listener) {}
+
+RelayClient::~RelayClient() { Stop(); }
+
+void RelayClient::Start() {
+  reconnect_thread_ = std::thread([this] { ReconnectLoop(); });
+}
+
+void RelayClient::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !reconnect_thread_.joinable()) return;
+    stopping_ = true;
+    if (current_ != nullptr) current_->Cancel();
+  }
+  if (reconnect_thread_.joinable()) reconnect_thread_.join();
+  absl::MutexLock lock(&mu_);
+  auto all_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_streams_ == 0; };
+  mu_.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(5));
+}
+
+void RelayClient::ReconnectLoop() {
+  absl::Duration backoff = absl::Milliseconds(100);
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    if (current_ == nullptr) {
+      StartStreamLocked();
+    }
+    auto lost = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || current_ == nullptr;
+    };
+    mu_.Await(absl::Condition(&lost));
+    if (stopping_) break;
+    // Back off before the next attempt unless the last stream was healthy.
+    if (last_was_up_) backoff = absl::Milliseconds(100);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+void RelayClient::StartStreamLocked() {
+  current_ = new Stream(this, ++generation_);
+  up_ = false;
+  ++live_streams_;
+  current_->Begin(stub_.get());
+}
+
+void RelayClient::OnStreamUp(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  if (stream == current_) {
+    up_ = true;
+    log::Get("gateway")->info("connected to the matching service");
+  }
+}
+
+void RelayClient::OnStreamDone(Stream* stream) {
+  bool lost = false;
+  {
+    absl::MutexLock lock(&mu_);
+    --live_streams_;
+    if (stream == current_) {
+      lost = up_;
+      last_was_up_ = up_;
+      current_ = nullptr;
+      up_ = false;
+    }
+  }
+  if (lost) {
+    log::Get("gateway")->warn("lost the matching service stream");
+  }
+  // Connections may have been opened before the stream was known to be up;
+  // report the generation lost either way.
+  listener_->OnStreamLost(stream->generation());
+}
+
+bool RelayClient::Enqueue(uint64_t generation, v1::RelayUp::Event event) {
+  absl::MutexLock lock(&mu_);
+  if (current_ == nullptr || !up_ || current_->generation() != generation) return false;
+  current_->QueueLocked(std::move(event));
+  return true;
+}
+
+uint64_t RelayClient::Open(uint64_t conn, v1::ConnectionInfo info) {
+  absl::MutexLock lock(&mu_);
+  if (current_ == nullptr || !up_) return 0;
+  v1::RelayUp::Event event;
+  event.set_conn(conn);
+  *event.mutable_open() = std::move(info);
+  current_->QueueLocked(std::move(event));
+  return current_->generation();
+}
+
+void RelayClient::Send(uint64_t conn, uint64_t generation, v1::ClientMessage message) {
+  v1::RelayUp::Event event;
+  event.set_conn(conn);
+  *event.mutable_message() = std::move(message);
+  Enqueue(generation, std::move(event));
+}
+
+void RelayClient::Closed(uint64_t conn, uint64_t generation) {
+  v1::RelayUp::Event event;
+  event.set_conn(conn);
+  event.mutable_closed();
+  Enqueue(generation, std::move(event));
+}
+
+bool RelayClient::connected() const {
+  absl::MutexLock lock(&mu_);
+  return up_;
+}
+
+}  // namespace signaling::gateway

@@ -1,0 +1,72 @@
+// The gateway's side of the matching service's Relay stream: every client
+// connection of this gateway multiplexed over one bidirectional gRPC stream,
+// events batched while a write is in flight. Reconnects with backoff; when a
+// stream is lost, every connection opened on it is reported lost.
+//
+// Thread-safety: all methods may be called from any thread. Listener calls
+// come from gRPC threads and must not block.
+#ifndef GATEWAY_RELAY_CLIENT_H_
+#define GATEWAY_RELAY_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "signaling/v1/matching.grpc.pb.h"
+
+namespace signaling::gateway {
+
+class RelayListener {
+ public:
+  virtual ~RelayListener() = default;
+  virtual void OnServerMessage(uint64_t conn, v1::ServerMessage message) = 0;
+  virtual void OnClose(uint64_t conn, uint32_t code, std::string reason) = 0;
+  // The stream of `generation` ended: its connections have no session.
+  virtual void OnStreamLost(uint64_t generation) = 0;
+};
+
+class RelayClient {
+ public:
+  RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener);
+  ~RelayClient();
+
+  void Start();
+  // Stops reconnecting and ends the current stream.
+  void Stop();
+
+  // Opens a session for `conn`; returns the stream generation it is bound
+  // to, or 0 when the matching service is not reachable now.
+  uint64_t Open(uint64_t conn, v1::ConnectionInfo info);
+  void Send(uint64_t conn, uint64_t generation, v1::ClientMessage message);
+  void Closed(uint64_t conn, uint64_t generation);
+  bool connected() const;
+
+ private:
+  class Stream;
+  // Queues one event on the current stream if it is `generation`.
+  bool Enqueue(uint64_t generation, v1::RelayUp::Event event);
+  void StartStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnStreamUp(Stream* stream);
+  void OnStreamDone(Stream* stream);
+  void ReconnectLoop();
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Matching::Stub> stub_;
+  RelayListener* listener_;
+  mutable absl::Mutex mu_;
+  Stream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool up_ ABSL_GUARDED_BY(mu_) = false;
+  bool last_was_up_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  int live_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread reconnect_thread_;
+};
+
+}  // namespace signaling::gateway
+
+#endif  // GATEWAY_RELAY_CLIENT_H_

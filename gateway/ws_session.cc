@@ -1,0 +1,299 @@
+// A client's WebSocket connection; see ws_session.h.
+#include "gateway/ws_session.h"
+
+#include "common/codec/codec.h"
+#include "common/log/log.h"
+
+namespace signaling::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint16_t kCloseGoingAway = 1001;
+constexpr uint16_t kCloseMalformed = 1007;
+constexpr uint16_t kClosePolicy = 1008;
+constexpr uint16_t kCloseTryAgain = 1013;
+// Control frames (ping/pong) a client may send per second, and burst.
+constexpr double kControlRate = 10;
+constexpr double kControlBurst = 20;
+// How long a close handshake may take before the socket is torn down.
+constexpr auto kCloseGrace = std::chrono::seconds(5);
+
+bool IsNormalEnd(const beast::error_code& ec) {
+  return ec == websocket::error::closed || ec == asio::error::operation_aborted ||
+         ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+}  // namespace
+
+WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<Gateway::Impl> gateway,
+                     uint64_t conn, std::string client_ip, Subprotocol subprotocol)
+    : ws_(std::move(stream)),
+      gateway_(std::move(gateway)),
+      conn_(conn),
+      client_ip_(std::move(client_ip)),
+      subprotocol_(subprotocol),
+      idle_timer_(ws_.get_executor()),
+      last_activity_(Clock::now()),
+      control_frames_(kControlRate, kControlBurst, absl::Now()) {}
+
+WsSession::~WsSession() { gateway_->Release(client_ip_); }
+
+void WsSession::Run(http::request<http::string_body> request, std::string bearer) {
+  bearer_ = std::move(bearer);
+  // The WebSocket layer has its own timeouts; the TCP one is turned off.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = absl::ToChronoSeconds(gateway_->options.upgrade_timeout);
+  timeouts.idle_timeout = websocket::stream_base::none();  // ours: see OnIdleTimer
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(gateway_->options.max_message_bytes);
+  ws_.auto_fragment(false);
+  const Subprotocol subprotocol = subprotocol_;
+  const bool offered = request.count(http::field::sec_websocket_protocol) > 0;
+  ws_.set_option(websocket::stream_base::decorator(
+      [subprotocol, offered](websocket::response_type& response) {
+        response.set(http::field::server, "signaling-gateway");
+        if (offered) {
+          const std::string_view name =
+              subprotocol == Subprotocol::kProto ? kProtoSubprotocol : kJsonSubprotocol;
+          response.set(http::field::sec_websocket_protocol,
+                       beast::string_view(name.data(), name.size()));
+        }
+      }));
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    // Runs inside a read on our strand, while the read holds a reference.
+    last_activity_ = Clock::now();
+    if (kind == websocket::frame_type::pong) ping_in_flight_ = false;
+    if (kind != websocket::frame_type::close && !control_frames_.TryTake(absl::Now())) {
+      DoClose(kClosePolicy, "too many control frames");
+    }
+  });
+  ws_.binary(subprotocol_ == Subprotocol::kProto);
+  ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+}
+
+void WsSession::OnAccept(beast::error_code ec) {
+  if (ec) {
+    End();
+    return;
+  }
+  gateway_->Register(conn_, shared_from_this());
+  v1::ConnectionInfo info;
+  info.set_client_ip(client_ip_);
+  info.set_bearer_token(std::move(bearer_));
+  info.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
+  bearer_.clear();
+  generation_ = gateway_->relay->Open(conn_, std::move(info));
+  DoRead();
+  ArmIdleTimer();
+  if (generation_ == 0) {
+    v1::ServerMessage error;
+    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    error.mutable_error()->set_message("signaling service unavailable, try again later");
+    Deliver(error);
+    DoClose(kCloseTryAgain, "service unavailable");
+  } else if (gateway_->draining) {
+    PostGoAway(gateway_->options.go_away_reconnect_ms);
+  }
+}
+
+void WsSession::DoRead() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+}
+
+void WsSession::OnRead(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (!IsNormalEnd(ec) && log::ShouldLog("ws-read")) {
+      log::Get("gateway")->info("connection ended: {}", ec.message());
+    }
+    End();
+    return;
+  }
+  last_activity_ = Clock::now();
+  if (close_requested_) {  // nothing more is forwarded once closing
+    buffer_.consume(buffer_.size());
+    DoRead();
+    return;
+  }
+  const bool text = ws_.got_text();
+  const auto data = buffer_.cdata();
+  const absl::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  absl::StatusOr<v1::ClientMessage> message;
+  if (subprotocol_ == Subprotocol::kJson) {
+    message = text ? codec::DecodeClientJson(bytes)
+                   : absl::InvalidArgumentError("binary frame on the JSON subprotocol");
+  } else {
+    message = !text ? codec::DecodeClientProto(bytes)
+                    : absl::InvalidArgumentError("text frame on the protobuf subprotocol");
+  }
+  buffer_.consume(buffer_.size());
+  if (!message.ok()) {
+    RefuseMalformed(std::string(message.status().message()));
+  } else {
+    gateway_->relay->Send(conn_, generation_, *std::move(message));
+  }
+  DoRead();
+}
+
+void WsSession::RefuseMalformed(const std::string& why) {
+  if (log::ShouldLog("invalid-message")) {
+    log::Get("gateway")->info("refused a message: {}", log::JsonEscape(why));
+  }
+  v1::ServerMessage error;
+  error.mutable_error()->set_code(v1::Error::INVALID_MESSAGE);
+  error.mutable_error()->set_message(why);
+  Deliver(error);
+  DoClose(kCloseMalformed, "malformed message");
+}
+
+void WsSession::PostServerMessage(v1::ServerMessage message) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), message = std::move(message)] {
+               if (!self->close_requested_) self->Deliver(message);
+             });
+}
+
+void WsSession::PostClose(uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+    self->DoClose(code, reason);
+  });
+}
+
+void WsSession::PostGoAway(uint32_t reconnect_after_ms) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), reconnect_after_ms] {
+    if (self->close_requested_) return;
+    v1::ServerMessage go_away;
+    go_away.mutable_go_away()->set_reconnect_after_ms(reconnect_after_ms);
+    self->Deliver(go_away);
+  });
+}
+
+void WsSession::PostKill() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(self->ws_).socket().close(ignored);
+  });
+}
+
+void WsSession::Deliver(const v1::ServerMessage& message) {
+  if (subprotocol_ == Subprotocol::kJson) {
+    Enqueue(codec::EncodeServerJson(message), true);
+  } else {
+    Enqueue(message.SerializeAsString(), false);
+  }
+}
+
+void WsSession::Enqueue(std::string data, bool text) {
+  if (ended_) return;
+  queued_bytes_ += data.size();
+  if (queued_bytes_ > gateway_->options.max_outbound_bytes) {
+    // A slow reader: drop what it has not taken and close with 1013.
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (log::ShouldLog("slow-reader")) {
+      log::Get("gateway")->info("closing a slow reader");
+    }
+    DoClose(kCloseTryAgain, "slow reader");
+    return;
+  }
+  queue_.push_back(Frame{std::move(data), text});
+  DoWrite();
+}
+
+void WsSession::DoWrite() {
+  if (writing_ || close_started_ || queue_.empty()) return;
+  writing_ = true;
+  ws_.text(queue_.front().text);
+  ws_.async_write(asio::buffer(queue_.front().data),
+                  beast::bind_front_handler(&WsSession::OnWrite, shared_from_this()));
+}
+
+void WsSession::OnWrite(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    // The read side sees the failure too and ends the session.
+    queue_.clear();
+    queued_bytes_ = 0;
+    return;
+  }
+  queued_bytes_ -= queue_.front().data.size();
+  queue_.pop_front();
+  if (!queue_.empty()) {
+    DoWrite();
+  } else if (close_requested_) {
+    StartClose();
+  }
+}
+
+void WsSession::DoClose(uint16_t code, std::string reason) {
+  if (close_requested_ || ended_) return;
+  close_requested_ = true;
+  close_requested_at_ = Clock::now();
+  close_reason_.code = code;
+  close_reason_.reason = reason;
+  if (!writing_ && queue_.empty()) StartClose();
+  // Otherwise OnWrite starts it when the queue is flushed; the idle timer
+  // tears the socket down if that never happens.
+  ArmIdleTimer();
+}
+
+void WsSession::StartClose() {
+  if (close_started_) return;
+  close_started_ = true;
+  ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+    // The pending read completes when the peer answers (or the close
+    // handshake times out) and ends the session.
+  });
+}
+
+void WsSession::ArmIdleTimer() {
+  const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
+  auto tick = close_requested_ ? std::chrono::milliseconds(kCloseGrace) : idle / 2;
+  if (tick < std::chrono::milliseconds(100)) tick = std::chrono::milliseconds(100);
+  idle_timer_.expires_after(tick);
+  idle_timer_.async_wait(beast::bind_front_handler(&WsSession::OnIdleTimer, shared_from_this()));
+}
+
+void WsSession::OnIdleTimer(beast::error_code ec) {
+  if (ec || ended_) return;  // cancelled or rearmed
+  const auto now = Clock::now();
+  if (close_requested_) {
+    if (now - close_requested_at_ >= kCloseGrace) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    ArmIdleTimer();
+    return;
+  }
+  const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
+  const auto silent = now - last_activity_;
+  if (silent >= idle) {
+    DoClose(kCloseGoingAway, "idle");
+    return;
+  }
+  if (silent >= idle / 2 && !ping_in_flight_) {
+    ping_in_flight_ = true;
+    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+  }
+  ArmIdleTimer();
+}
+
+void WsSession::End() {
+  if (ended_) return;
+  ended_ = true;
+  idle_timer_.cancel();
+  queue_.clear();
+  queued_bytes_ = 0;
+  gateway_->Unregister(conn_);
+  if (generation_ != 0) gateway_->relay->Closed(conn_, generation_);
+}
+
+}  // namespace signaling::gateway

@@ -1,0 +1,89 @@
+// One client's WebSocket connection: reads frames, decodes them with the
+// connection's subprotocol and forwards them to the matching service; writes
+// the service's messages through a bounded queue (one write in flight);
+// pings when quiet and closes idle connections with 1001.
+//
+// Runs on its own strand; Post* methods may be called from any thread.
+#ifndef GATEWAY_WS_SESSION_H_
+#define GATEWAY_WS_SESSION_H_
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "boost/asio/steady_timer.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "boost/beast/websocket.hpp"
+#include "common/ratelimit/token_bucket.h"
+#include "gateway/gateway_impl.h"
+#include "gateway/upgrade_policy.h"
+#include "signaling/v1/signaling.pb.h"
+
+namespace signaling::gateway {
+
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(boost::beast::tcp_stream&& stream, std::shared_ptr<Gateway::Impl> gateway,
+            uint64_t conn, std::string client_ip, Subprotocol subprotocol);
+  ~WsSession();
+
+  // Completes the upgrade of `request`; `bearer` is the Authorization token.
+  void Run(boost::beast::http::request<boost::beast::http::string_body> request,
+           std::string bearer);
+
+  void PostServerMessage(v1::ServerMessage message);
+  void PostClose(uint16_t code, std::string reason);
+  void PostGoAway(uint32_t reconnect_after_ms);
+  // Tears the socket down without a close handshake (process stop).
+  void PostKill();
+  uint64_t generation() const { return generation_.load(); }
+
+ private:
+  struct Frame {
+    std::string data;
+    bool text;
+  };
+
+  void OnAccept(boost::beast::error_code ec);
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void Deliver(const v1::ServerMessage& message);
+  void Enqueue(std::string data, bool text);
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  // Flushes what is queued, then sends a close frame with `code`.
+  void DoClose(uint16_t code, std::string reason);
+  void StartClose();
+  void ArmIdleTimer();
+  void OnIdleTimer(boost::beast::error_code ec);
+  // Refuses the last message: error INVALID_MESSAGE, then close 1007.
+  void RefuseMalformed(const std::string& why);
+  void End();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<Gateway::Impl> gateway_;
+  const uint64_t conn_;
+  const std::string client_ip_;
+  const Subprotocol subprotocol_;
+  std::string bearer_;
+  std::atomic<uint64_t> generation_{0};
+  boost::beast::flat_buffer buffer_;
+  std::deque<Frame> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool ping_in_flight_ = false;
+  bool close_requested_ = false;  // a close is pending or sent
+  bool close_started_ = false;
+  boost::beast::websocket::close_reason close_reason_;
+  bool ended_ = false;
+  boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point close_requested_at_;
+  TokenBucket control_frames_;
+};
+
+}  // namespace signaling::gateway
+
+#endif  // GATEWAY_WS_SESSION_H_

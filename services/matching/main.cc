@@ -1,0 +1,92 @@
+// signaling-matching: the matching service. Owns all pairing state; serves
+// the gateway's relay streams, internal clients' sessions, the admin API
+// and gRPC health. Every setting is a flag or SIGNALING_<FLAG> variable.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "common/config/flags.h"
+#include "common/config/signals.h"
+#include "common/log/log.h"
+#include "services/matching/matching_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7001", "gRPC listen address");
+ABSL_FLAG(std::string, auth_target, "127.0.0.1:7002", "token-verification service");
+ABSL_FLAG(int, verify_deadline_ms, 2000, "deadline of each verification call");
+ABSL_FLAG(bool, grpc_insecure, false, "serve and call gRPC in plaintext (development only)");
+ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
+ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
+ABSL_FLAG(std::string, auth_ca, "", "CA that signed the auth service's certificate");
+ABSL_FLAG(std::string, auth_client_cert, "", "client certificate towards auth (mTLS)");
+ABSL_FLAG(std::string, auth_client_key, "", "client key towards auth (mTLS)");
+ABSL_FLAG(int, join_deadline_ms, 5000, "time allowed for a valid join");
+ABSL_FLAG(int, negotiation_timeout_ms, 30000, "time allowed from paired to answer");
+ABSL_FLAG(int, max_wait_ms, 30000, "cap of an offerer's waitMs");
+ABSL_FLAG(int, max_token_bytes, 8192, "largest accepted token");
+ABSL_FLAG(int, max_sdp_bytes, 32768, "largest accepted SDP");
+ABSL_FLAG(int, max_candidate_bytes, 1024, "largest accepted ICE candidate");
+ABSL_FLAG(int, max_candidates_per_message, 100, "candidates in one offer/answer");
+ABSL_FLAG(int, max_candidates_per_session, 500, "candidates one session may send");
+ABSL_FLAG(double, rate_per_second, 20, "message rate per session (token bucket)");
+ABSL_FLAG(double, rate_burst, 50, "burst of the token bucket");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
+
+namespace {
+
+int Positive(const char* name, int value) {
+  if (value <= 0) signaling::config::FailSetting(name, "must be positive");
+  return value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signaling::config::BlockStopSignals();
+  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-matching [flags]");
+  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) {
+    signaling::config::FailSetting("log_level", "unknown level");
+  }
+  auto log = signaling::log::Get("matching");
+
+  signaling::matching::MatchingServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.auth_target = absl::GetFlag(FLAGS_auth_target);
+  options.verify_deadline =
+      absl::Milliseconds(Positive("verify_deadline_ms", absl::GetFlag(FLAGS_verify_deadline_ms)));
+  options.server_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
+                        absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
+  options.auth_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_auth_ca),
+                      absl::GetFlag(FLAGS_auth_client_cert),
+                      absl::GetFlag(FLAGS_auth_client_key)};
+  auto& limits = options.limits;
+  limits.join_deadline =
+      absl::Milliseconds(Positive("join_deadline_ms", absl::GetFlag(FLAGS_join_deadline_ms)));
+  limits.negotiation_timeout = absl::Milliseconds(
+      Positive("negotiation_timeout_ms", absl::GetFlag(FLAGS_negotiation_timeout_ms)));
+  limits.max_wait = absl::Milliseconds(Positive("max_wait_ms", absl::GetFlag(FLAGS_max_wait_ms)));
+  limits.max_token_bytes = Positive("max_token_bytes", absl::GetFlag(FLAGS_max_token_bytes));
+  limits.sdp.max_bytes = Positive("max_sdp_bytes", absl::GetFlag(FLAGS_max_sdp_bytes));
+  limits.candidate.max_bytes =
+      Positive("max_candidate_bytes", absl::GetFlag(FLAGS_max_candidate_bytes));
+  limits.max_candidates_per_message =
+      Positive("max_candidates_per_message", absl::GetFlag(FLAGS_max_candidates_per_message));
+  limits.max_candidates_per_session =
+      Positive("max_candidates_per_session", absl::GetFlag(FLAGS_max_candidates_per_session));
+  limits.rate_per_second = absl::GetFlag(FLAGS_rate_per_second);
+  limits.rate_burst = absl::GetFlag(FLAGS_rate_burst);
+  if (limits.rate_per_second <= 0) signaling::config::FailSetting("rate_per_second", "must be positive");
+  if (limits.rate_burst < 1) signaling::config::FailSetting("rate_burst", "must be at least 1");
+
+  auto server = signaling::matching::MatchingServer::Start(std::move(options));
+  if (!server.ok()) {
+    std::fprintf(stderr, "signaling-matching: %s\n", server.status().ToString().c_str());
+    return 2;
+  }
+  log->info("listening on port {}", (*server)->port());
+  signaling::config::WaitForStopSignal();
+  log->info("draining");
+  (*server)->SetNotServing();
+  (*server)->Shutdown(absl::Seconds(5));
+  log->info("stopped");
+  return 0;
+}

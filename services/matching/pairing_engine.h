@@ -1,0 +1,223 @@
+// The pairing state machine of protocol v1, sections 4 and 6: roles, grants,
+// replacement, waiting, busy, message order, negotiation timeout, token
+// expiry and refresh, per-session limits. Pure: no network, no threads, the
+// clock passed into every call. Each call returns the actions the adapter
+// must carry out, in order.
+//
+// Ownership: every session lives in one map keyed by SessionKey; pairings
+// refer to sessions by key; every timer is an entry owned by its session and
+// removed with it. Closing a session (Close or OnTransportClosed) releases
+// all of it. Not thread-safe: the adapter serializes calls.
+#ifndef SERVICES_MATCHING_PAIRING_ENGINE_H_
+#define SERVICES_MATCHING_PAIRING_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/ratelimit/token_bucket.h"
+#include "common/sdp/ice_candidate.h"
+#include "common/sdp/sdp.h"
+#include "services/matching/acceptor_directory.h"
+#include "signaling/v1/matching.pb.h"
+#include "signaling/v1/signaling.pb.h"
+
+namespace signaling::matching {
+
+// Every limit of the engine, with its default in one place.
+struct EngineLimits {
+  absl::Duration join_deadline = absl::Seconds(5);
+  absl::Duration negotiation_timeout = absl::Seconds(30);
+  absl::Duration max_wait = absl::Seconds(30);
+  size_t max_id_bytes = 128;
+  size_t max_token_bytes = 8 * 1024;
+  size_t max_candidates_per_message = 100;
+  size_t max_candidates_per_session = 500;
+  double rate_per_second = 20;
+  double rate_burst = 50;
+  // Refused messages in a row that count as persistent abuse (close 4029).
+  int rate_abuse_threshold = 50;
+  sdp::SdpLimits sdp;
+  sdp::CandidateLimits candidate;
+};
+
+// What a verified token grants; see services/auth.
+struct Principal {
+  std::string subject;
+  std::vector<std::string> accept;
+  std::vector<std::string> offer;
+  absl::Time expires_at;
+};
+
+// What the transport knows of a session when it opens.
+struct ConnectionMeta {
+  std::string client_ip;
+  std::string bearer_token;  // from the transport's headers, may be empty
+};
+
+// Actions for the adapter.
+struct SendAction {
+  SessionKey to;
+  v1::ServerMessage message;
+};
+struct CloseAction {  // the session is already released in the engine
+  SessionKey session;
+  uint32_t code;
+  std::string reason;
+};
+struct VerifyAction {  // call the verifier, then OnVerified(session, request)
+  SessionKey session;
+  uint64_t request;
+  std::string token;
+};
+using Action = std::variant<SendAction, CloseAction, VerifyAction>;
+using Actions = std::vector<Action>;
+
+// Why a session's transport ended, for the peer's peerLeft.
+enum class CloseCause { kDisconnected };
+
+// Observable events for metrics; the adapter may ignore them.
+struct EngineCounters {
+  uint64_t joins = 0;
+  uint64_t pairings_started = 0;
+  uint64_t pairings_completed = 0;  // an answer arrived
+  uint64_t pairings_ended[5] = {};  // by v1::PeerLeft::Reason
+  uint64_t relayed[3] = {};         // offer, answer, iceCandidate
+  uint64_t rate_limited = 0;
+  absl::flat_hash_map<std::string, uint64_t> refused;  // by error code name
+  std::vector<double> join_to_paired_seconds;   // drained by the adapter
+  std::vector<double> offer_to_answer_seconds;  // drained by the adapter
+};
+
+class PairingEngine {
+ public:
+  explicit PairingEngine(EngineLimits limits = {},
+                         std::unique_ptr<AcceptorDirectory> directory = nullptr);
+
+  // A transport opened; `key` is chosen by the adapter and must be new.
+  Actions Open(SessionKey key, ConnectionMeta meta, absl::Time now);
+  // A client message arrived on `key`'s transport.
+  Actions OnMessage(SessionKey key, const v1::ClientMessage& message,
+                    absl::Time now);
+  // The verifier answered request `request` of `key`.
+  Actions OnVerified(SessionKey key, uint64_t request,
+                     const absl::StatusOr<Principal>& principal, absl::Time now);
+  // The transport closed or dropped; the session is released.
+  Actions OnTransportClosed(SessionKey key, absl::Time now);
+  // Closes the session of acceptor `peer_id` (admin); false if none.
+  Actions Disconnect(const std::string& peer_id, absl::Time now, bool* found);
+  // Closes every session with `code` (shutdown, lost upstream).
+  Actions CloseAll(uint32_t code, const std::string& reason, absl::Time now);
+  // Fires every deadline at or before `now`.
+  Actions Advance(absl::Time now);
+  // The earliest armed deadline, or InfiniteFuture.
+  absl::Time NextDeadline() const;
+
+  v1::Stats Stats() const;
+  std::vector<v1::SessionInfo> ListSessions() const;
+  EngineCounters& counters() { return counters_; }
+
+ private:
+  enum class State { kAwaitingJoin, kVerifying, kWaiting, kRegistered, kPaired };
+  enum class Negotiation { kAwaitingOffer, kAwaitingAnswer, kStable };
+  enum Timer { kJoinDeadline, kWaitDeadline, kTokenExpiry, kNegotiation, kTimerCount };
+  enum class VerifyPurpose { kJoin, kRefresh };
+
+  struct Session {
+    SessionKey key = 0;
+    std::string session_id;
+    State state = State::kAwaitingJoin;
+    v1::Role role = v1::ROLE_UNSPECIFIED;
+    std::string id;  // peerId (acceptor) or targetId (offerer)
+    Principal principal;
+    ConnectionMeta meta;
+    uint64_t verify_request = 0;  // pending request, 0 when none
+    VerifyPurpose verify_purpose = VerifyPurpose::kJoin;
+    std::optional<SessionKey> peer;
+    // Pairing state, meaningful while paired (kept on both sides alike).
+    Negotiation negotiation = Negotiation::kAwaitingOffer;
+    bool answered_once = false;
+    int media_sections = 0;  // of the last description, 0 = unknown
+    absl::Time paired_at;
+    absl::Time offer_at;
+    absl::Time joined_at;
+    absl::Time wait_until;  // offerer: end of waitMs
+    size_t candidates = 0;
+    TokenBucket bucket;
+    int refused_in_row = 0;
+    absl::Time timers[kTimerCount];
+    absl::Time connected_at;
+    absl::Time last_activity;
+    uint64_t messages_in = 0;
+    uint64_t messages_out = 0;
+
+    Session(SessionKey k, TokenBucket b) : key(k), bucket(b) {
+      for (auto& t : timers) t = absl::InfiniteFuture();
+    }
+  };
+
+  Session* Find(SessionKey key);
+  void Send(Actions& out, Session& to, v1::ServerMessage message);
+  void SendError(Actions& out, Session& to, v1::Error::Code code,
+                 const std::string& text);
+  // Sends `error`, then closes and releases the session.
+  void Fail(Actions& out, Session& s, v1::Error::Code code,
+            const std::string& text, uint32_t close_code);
+  // Closes and releases the session; its peer gets peerLeft `reason`.
+  void CloseSession(Actions& out, Session& s, uint32_t code,
+                    const std::string& reason, v1::PeerLeft::Reason peer_reason,
+                    absl::Time now);
+  // Removes every trace of `s`; the caller already dealt with its peer.
+  void Release(Session& s);
+
+  void HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now);
+  void HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d,
+                         bool is_offer, absl::Time now);
+  void HandleCandidate(Actions& out, Session& s, const v1::IceCandidate& c);
+  void HandleLeave(Actions& out, Session& s, absl::Time now);
+  void JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now);
+  void Pair(Actions& out, Session& acceptor, Session& offerer, absl::Time now);
+  // Ends the pairing of `s` (either side); the other side gets peerLeft
+  // `reason`. An offerer on the other side is closed with 1000; an acceptor
+  // is free again and may be paired with a waiting offerer.
+  void EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason reason,
+                  bool notify_self, absl::Time now);
+  void ServeWaiting(Actions& out, Session& acceptor, absl::Time now);
+  absl::Status CheckCandidate(const Session& s, const v1::IceCandidate& c) const;
+
+  void Arm(Session& s, Timer timer, absl::Time at);
+  void Disarm(Session& s, Timer timer);
+  void Fire(Actions& out, Session& s, Timer timer, absl::Time now);
+  std::string NewSessionId();
+
+  EngineLimits limits_;
+  std::unique_ptr<AcceptorDirectory> directory_;
+  absl::flat_hash_map<SessionKey, std::unique_ptr<Session>> sessions_;
+  // Offerers waiting for an acceptor id, in arrival order.
+  absl::flat_hash_map<std::string, std::vector<SessionKey>> waiting_;
+  std::set<std::tuple<absl::Time, SessionKey, Timer>> timers_;
+  size_t pairings_ = 0;
+  size_t pending_verifications_ = 0;
+  uint64_t next_request_ = 1;
+  EngineCounters counters_;
+};
+
+// Whether `id` is a valid peerId/targetId: 1..max bytes of
+// A-Z a-z 0-9 . _ ~ : @ -.
+bool IsValidPeerId(const std::string& id, size_t max_bytes);
+
+// Whether an id is granted by patterns: an exact id, a prefix ending in '*',
+// or a lone '*'.
+bool GrantMatches(const std::vector<std::string>& patterns, const std::string& id);
+
+}  // namespace signaling::matching
+
+#endif  // SERVICES_MATCHING_PAIRING_ENGINE_H_
