@@ -218,7 +218,7 @@ void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join,
          acceptor ? "invalid peerId" : "invalid targetId", kCloseMalformed);
     return;
   }
-  const std::string& token =
+  std::string token =
       join.session_token().empty() ? s.meta.bearer_token : join.session_token();
   if (token.empty() || token.size() > limits_.max_token_bytes) {
     Fail(out, s, v1::Error::UNAUTHENTICATED, "a valid session token is required",
@@ -233,7 +233,7 @@ void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join,
   s.verify_purpose = VerifyPurpose::kJoin;
   ++pending_verifications_;
   s.meta.bearer_token.clear();  // not kept beyond its use
-  out.push_back(VerifyAction{s.key, s.verify_request, token});
+  out.push_back(VerifyAction{s.key, s.verify_request, std::move(token)});
 }
 
 Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
