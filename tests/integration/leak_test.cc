@@ -1,0 +1,84 @@
+// Leaks: 1,000 pairings with disconnects at every stage, after which the
+// matching service holds no session, id, pairing, verification or timer and
+// the gateway no connection.
+#include <random>
+
+#include "gtest/gtest.h"
+#include "tests/integration/stack.h"
+#include "tests/integration/ws_client.h"
+
+namespace signaling::testing {
+namespace {
+
+enum Stage {
+  kBeforeJoin,
+  kAfterJoin,
+  kDuringOffererJoin,
+  kAfterPaired,
+  kAfterOffer,
+  kAfterAnswer,
+  kAfterLeave,
+  kStageCount
+};
+
+TEST(LeakTest, ThousandPairingsWithRandomDisconnectsReturnToZero) {
+  Stack stack;
+  std::mt19937 rng(20261125);
+  const std::string acceptor_token = stack.Token("kiosk-owner", {"kiosk-*"}, {});
+  const std::string offerer_token = stack.Token("user-42", {}, {"kiosk-*"});
+  int stages[kStageCount] = {};
+  for (int i = 0; i < 1000; ++i) {
+    const Stage stage = static_cast<Stage>(rng() % kStageCount);
+    ++stages[stage];
+    const bool drop_acceptor = rng() % 2 == 0;
+    const std::string id = "kiosk-" + std::to_string(i);
+    auto a = WsClient::Connect(stack.gateway_port(), i % 2 ? "signaling.v1.json" : "signaling.v1.proto");
+    ASSERT_TRUE(a.ok()) << a.status();
+    if (stage == kBeforeJoin) {
+      (*a)->Drop();
+      continue;
+    }
+    (*a)->Send(JoinAcceptor(acceptor_token, id));
+    ASSERT_TRUE((*a)->Read().ok());  // joined
+    if (stage == kAfterJoin) {
+      (*a)->Drop();
+      continue;
+    }
+    auto b = WsClient::Connect(stack.gateway_port());
+    ASSERT_TRUE(b.ok()) << b.status();
+    (*b)->Send(JoinOfferer(offerer_token, id));
+    if (stage == kDuringOffererJoin) {
+      (drop_acceptor ? *a : *b)->Drop();
+      continue;
+    }
+    ASSERT_TRUE((*b)->Read().ok());  // joined
+    ASSERT_TRUE((*b)->Read().ok());  // paired
+    ASSERT_TRUE((*a)->Read().ok());  // paired
+    if (stage == kAfterPaired) {
+      (drop_acceptor ? *a : *b)->Drop();
+      continue;
+    }
+    (*b)->Send(Offer(kTestOffer));
+    ASSERT_TRUE((*a)->Read().ok());
+    if (stage == kAfterOffer) {
+      (drop_acceptor ? *a : *b)->Drop();
+      continue;
+    }
+    (*a)->Send(Answer(kTestAnswer));
+    (*a)->Send(Candidate("candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host"));
+    (*b)->Send(Candidate("candidate:2 1 udp 2122260223 192.0.2.11 54401 typ host"));
+    ASSERT_TRUE((*b)->Read().ok());
+    if (stage == kAfterAnswer) {
+      (drop_acceptor ? *a : *b)->Drop();
+      continue;
+    }
+    (*b)->Send(Leave());
+    ASSERT_EQ((*b)->WaitClose(), 1000);
+    (*a)->Close();
+  }
+  for (int s = 0; s < kStageCount; ++s) EXPECT_GT(stages[s], 100) << "stage " << s;
+  EXPECT_TRUE(stack.WaitForZero(absl::Seconds(30))) << stack.DescribeState();
+}
+
+}  // namespace
+}  // namespace signaling::testing
