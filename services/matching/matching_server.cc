@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
+#include "services/matching/matching_metrics.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -80,6 +81,8 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
 
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
+  MatchingMetrics metrics_;
+  std::atomic<bool> serving_{false};
   std::shared_ptr<spdlog::logger> log_ = log::Get("matching");
   mutable absl::Mutex mu_;
   PairingEngine engine_ ABSL_GUARDED_BY(mu_);
@@ -99,6 +102,7 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
   SessionKey next_key_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<v1::TokenVerifier::Stub> verifier_;
+  friend class MatchingServer;
   std::thread timer_thread_;
 };
 
@@ -109,6 +113,7 @@ class MatchingServer::Impl::RelayReactor final
  public:
   RelayReactor(Impl* impl, grpc::CallbackServerContext* context)
       : impl_(impl), context_(context) {
+    impl_->metrics_.StreamOpened("relay");
     StartSendInitialMetadata();  // tells the gateway the stream is up
     StartRead(&in_);
   }
@@ -176,7 +181,10 @@ class MatchingServer::Impl::RelayReactor final
     MaybeFinishLocked();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    impl_->metrics_.StreamClosed("relay");
+    delete this;
+  }
 
  private:
   // Releases every session of this stream in the engine.
@@ -226,6 +234,7 @@ class MatchingServer::Impl::SessionReactor final
  public:
   SessionReactor(Impl* impl, grpc::CallbackServerContext* context)
       : impl_(impl), context_(context) {
+    impl_->metrics_.StreamOpened("session");
     ConnectionMeta meta;
     meta.client_ip = PeerIp(context->peer());
     auto auth = context->client_metadata().find("authorization");
@@ -296,7 +305,10 @@ class MatchingServer::Impl::SessionReactor final
     if (notify) impl_->OnTransportClosed(key_);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    impl_->metrics_.StreamClosed("session");
+    delete this;
+  }
 
  private:
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -335,6 +347,13 @@ class MatchingServer::Impl::SessionReactor final
 };
 
 absl::Status MatchingServer::Impl::Init() {
+  if (options_.registry != nullptr) {
+    if (absl::Status st = metrics_.Register(*options_.registry); !st.ok()) return st;
+    options_.registry->AddCollector([this] {
+      absl::MutexLock lock(&mu_);
+      metrics_.Sample(engine_);
+    });
+  }
   auto auth_credentials = net::ChannelCredentials(options_.auth_tls);
   if (!auth_credentials.ok()) return auth_credentials.status();
   grpc::ChannelArguments channel_args;
@@ -365,6 +384,7 @@ absl::Status MatchingServer::Impl::Init() {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
+  serving_ = true;
   timer_thread_ = std::thread([this] { TimerLoop(); });
   return absl::OkStatus();
 }
@@ -374,6 +394,7 @@ void MatchingServer::Impl::Shutdown(absl::Duration grace) {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) return;
     shutting_down_ = true;
+    serving_ = false;
     Dispatch(engine_.CloseAll(kCloseGoingAway, "server shutting down", absl::Now()));
   }
   if (server_) {
@@ -431,6 +452,7 @@ std::vector<VerifyAction> MatchingServer::Impl::Dispatch(Actions actions) {
 
 void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies) {
   struct Call {
+    absl::Time started = absl::Now();
     grpc::ClientContext context;
     v1::VerifyRequest request;
     v1::Principal response;
@@ -446,6 +468,8 @@ void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies
         &call->context, &call->request, &call->response,
         [this, call, key, request](grpc::Status status) {
           absl::StatusOr<Principal> principal;
+          metrics_.VerifyDone(status.ok(), status.error_code() != grpc::StatusCode::UNAUTHENTICATED,
+                              absl::ToDoubleSeconds(absl::Now() - call->started));
           if (status.ok()) {
             Principal p;
             p.subject = call->response.subject();
@@ -552,8 +576,10 @@ MatchingServer::~MatchingServer() { Shutdown(absl::Seconds(1)); }
 int MatchingServer::port() const { return impl_->port_; }
 void MatchingServer::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
 void MatchingServer::SetNotServing() {
+  impl_->serving_ = false;
   impl_->server_->GetHealthCheckService()->SetServingStatus(false);
 }
+bool MatchingServer::Ready() const { return impl_->serving_; }
 v1::Stats MatchingServer::Stats() const {
   absl::MutexLock lock(&impl_->mu_);
   return impl_->engine_.Stats();

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/net/grpc_tls.h"
 #include "services/matching/pairing_engine.h"
 
@@ -29,6 +30,8 @@ struct MatchingServerOptions {
   int max_concurrent_streams = 10000;
   // Bytes queued for one stream beyond which the stream is cancelled.
   size_t max_stream_queue_bytes = 64 * 1024 * 1024;
+  // Where metrics are registered; nullptr: none. Must outlive the server.
+  metrics::Registry* registry = nullptr;
 };
 
 class MatchingServer {
@@ -44,6 +47,8 @@ class MatchingServer {
   void Shutdown(absl::Duration grace);
   // Marks the service not serving (health), before a drain.
   void SetNotServing();
+  // Serving and not shutting down (for /readyz).
+  bool Ready() const;
   v1::Stats Stats() const;
 
   class Impl;

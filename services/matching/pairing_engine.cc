@@ -359,8 +359,9 @@ void PairingEngine::Pair(Actions& out, Session& acceptor, Session& offerer,
   offerer.peer = acceptor.key;
   ++pairings_;
   ++counters_.pairings_started;
-  counters_.join_to_paired_seconds.push_back(
-      absl::ToDoubleSeconds(now - offerer.joined_at));
+  if (counters_.join_to_paired_seconds.size() < EngineCounters::kMaxSamples) {
+    counters_.join_to_paired_seconds.push_back(absl::ToDoubleSeconds(now - offerer.joined_at));
+  }
   Arm(acceptor, kNegotiation, now + limits_.negotiation_timeout);
   v1::ServerMessage to_acceptor;
   to_acceptor.mutable_paired()->mutable_peer()->set_subject(offerer.principal.subject);
@@ -478,7 +479,9 @@ void PairingEngine::HandleDescription(Actions& out, Session& s,
   } else {
     *relayed.mutable_answer() = d;
     ++counters_.relayed[1];
-    counters_.offer_to_answer_seconds.push_back(absl::ToDoubleSeconds(now - s.offer_at));
+    if (counters_.offer_to_answer_seconds.size() < EngineCounters::kMaxSamples) {
+      counters_.offer_to_answer_seconds.push_back(absl::ToDoubleSeconds(now - s.offer_at));
+    }
     if (!s.answered_once) {
       s.answered_once = peer->answered_once = true;
       ++counters_.pairings_completed;
@@ -617,6 +620,15 @@ v1::Stats PairingEngine::Stats() const {
   stats.set_pending_verifications(pending_verifications_);
   stats.set_timers(timers_.size());
   return stats;
+}
+
+std::array<size_t, 3> PairingEngine::SessionsByRole() const {
+  std::array<size_t, 3> counts{};
+  for (const auto& [_, s] : sessions_) {
+    if (s->state != State::kAwaitingJoin) ++counts[s->role];
+  }
+  counts[v1::ROLE_UNSPECIFIED] = sessions_.size() - counts[v1::ACCEPTOR] - counts[v1::OFFERER];
+  return counts;
 }
 
 std::vector<v1::SessionInfo> PairingEngine::ListSessions() const {

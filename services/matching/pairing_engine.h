@@ -11,6 +11,7 @@
 #ifndef SERVICES_MATCHING_PAIRING_ENGINE_H_
 #define SERVICES_MATCHING_PAIRING_ENGINE_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -93,8 +94,11 @@ struct EngineCounters {
   uint64_t relayed[3] = {};         // offer, answer, iceCandidate
   uint64_t rate_limited = 0;
   absl::flat_hash_map<std::string, uint64_t> refused;  // by error code name
-  std::vector<double> join_to_paired_seconds;   // drained by the adapter
-  std::vector<double> offer_to_answer_seconds;  // drained by the adapter
+  // Latency samples, drained by the adapter; at most kMaxSamples are kept
+  // between two drains.
+  static constexpr size_t kMaxSamples = 4096;
+  std::vector<double> join_to_paired_seconds;
+  std::vector<double> offer_to_answer_seconds;
 };
 
 class PairingEngine {
@@ -122,6 +126,8 @@ class PairingEngine {
   absl::Time NextDeadline() const;
 
   v1::Stats Stats() const;
+  // Open sessions indexed by v1::Role (ROLE_UNSPECIFIED: not joined yet).
+  std::array<size_t, 3> SessionsByRole() const;
   std::vector<v1::SessionInfo> ListSessions() const;
   EngineCounters& counters() { return counters_; }
 

@@ -1,0 +1,82 @@
+// signaling-auth: the token-verification service. Every setting is a flag
+// or a SIGNALING_<FLAG> environment variable.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "common/admin/admin_http.h"
+#include "common/config/flags.h"
+#include "common/config/signals.h"
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "services/auth/auth_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7002", "gRPC listen address");
+ABSL_FLAG(std::vector<std::string>, key, {},
+          "verification keys, kid:alg:path, comma separated (alg HS256, RS256, ES256, EdDSA)");
+ABSL_FLAG(std::string, audience, "signaling", "required aud claim");
+ABSL_FLAG(std::string, issuer, "", "required iss claim; empty: not checked");
+ABSL_FLAG(int, leeway_s, 30, "clock leeway for exp and nbf, at most 60");
+ABSL_FLAG(int, max_token_bytes, 8192, "largest accepted token");
+ABSL_FLAG(bool, grpc_insecure, false, "serve gRPC in plaintext (development only)");
+ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
+ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
+ABSL_FLAG(std::string, admin_address, "127.0.0.1", "admin HTTP address (metrics, health)");
+ABSL_FLAG(int, admin_port, 9102, "admin HTTP port");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
+
+int main(int argc, char** argv) {
+  using signaling::config::FailSetting;
+  signaling::config::BlockStopSignals();
+  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-auth --key kid:alg:path [flags]");
+  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) FailSetting("log_level", "unknown level");
+  auto log = signaling::log::Get("auth");
+
+  signaling::auth::AuthServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  for (const std::string& text : absl::GetFlag(FLAGS_key)) {
+    auto spec = signaling::auth::ParseKeySpec(text);
+    if (!spec.ok()) FailSetting("key", std::string(spec.status().message()));
+    options.keys.push_back(*spec);
+  }
+  if (options.keys.empty()) FailSetting("key", "at least one key is required");
+  options.verifier.audience = absl::GetFlag(FLAGS_audience);
+  options.verifier.issuer = absl::GetFlag(FLAGS_issuer);
+  const int leeway = absl::GetFlag(FLAGS_leeway_s);
+  if (leeway < 0 || leeway > 60) FailSetting("leeway_s", "must be 0..60");
+  options.verifier.leeway = absl::Seconds(leeway);
+  const int max_token = absl::GetFlag(FLAGS_max_token_bytes);
+  if (max_token < 256) FailSetting("max_token_bytes", "must be at least 256");
+  options.verifier.max_token_bytes = max_token;
+  options.max_message_bytes = max_token + 1024;
+  options.tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
+                 absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
+  auto& registry = signaling::metrics::DefaultRegistry();
+  (void)signaling::metrics::AddProcessMetrics(registry);
+  options.registry = &registry;
+
+  auto server = signaling::auth::AuthServer::Start(std::move(options));
+  if (!server.ok()) {
+    std::fprintf(stderr, "signaling-auth: %s\n", std::string(server.status().message()).c_str());
+    return 2;
+  }
+  signaling::admin::AdminOptions admin_options;
+  admin_options.address = absl::GetFlag(FLAGS_admin_address);
+  const int admin_port = absl::GetFlag(FLAGS_admin_port);
+  if (admin_port < 0 || admin_port > 65535) FailSetting("admin_port", "must be 0..65535");
+  admin_options.port = static_cast<unsigned short>(admin_port);
+  admin_options.registry = &registry;
+  admin_options.ready = [s = server->get()] { return s->Ready(); };
+  auto admin = signaling::admin::AdminServer::Start(admin_options);
+  if (!admin.ok()) {
+    std::fprintf(stderr, "signaling-auth: admin: %s\n", std::string(admin.status().message()).c_str());
+    return 2;
+  }
+  log->info("listening on port {}, admin port {}", (*server)->port(), (*admin)->port());
+  signaling::config::WaitForStopSignal();
+  log->info("draining");
+  (*server)->Shutdown(absl::Seconds(5));
+  (*admin)->Stop();
+  log->info("stopped");
+  return 0;
+}

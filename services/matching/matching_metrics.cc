@@ -1,0 +1,105 @@
+// Matching metrics; see matching_metrics.h.
+#include "services/matching/matching_metrics.h"
+
+namespace signaling::matching {
+namespace {
+
+template <typename T>
+absl::Status Assign(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return result.status();
+  *out = *result;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MatchingMetrics::Register(metrics::Registry& r) {
+  metrics::GaugeFamily* ids = nullptr;
+  metrics::GaugeFamily* pairings = nullptr;
+  metrics::GaugeFamily* waiting = nullptr;
+  metrics::CounterFamily* joins = nullptr;
+  metrics::CounterFamily* started = nullptr;
+  metrics::CounterFamily* completed = nullptr;
+  metrics::CounterFamily* rate_limited = nullptr;
+  metrics::HistogramFamily* join_to_paired = nullptr;
+  metrics::HistogramFamily* offer_to_answer = nullptr;
+  metrics::HistogramFamily* verify_seconds = nullptr;
+  metrics::GaugeFamily* streams = nullptr;
+  const auto latency = metrics::ExponentialBuckets(0.0005, 2, 16);  // 0.5 ms .. 16 s
+  absl::Status s;
+  for (absl::Status st : {
+           Assign(r.AddGauge("signaling_matching_sessions", "Open sessions by role.", {"role"}), &sessions_),
+           Assign(r.AddGauge("signaling_matching_ids", "Registered acceptor ids."), &ids),
+           Assign(r.AddGauge("signaling_matching_pairings", "Live pairings."), &pairings),
+           Assign(r.AddGauge("signaling_matching_waiting_offerers", "Offerers waiting for their acceptor."), &waiting),
+           Assign(r.AddCounter("signaling_matching_joins_total", "Accepted joins."), &joins),
+           Assign(r.AddCounter("signaling_matching_pairings_started_total", "Pairings started."), &started),
+           Assign(r.AddCounter("signaling_matching_pairings_completed_total", "Pairings whose first answer arrived."), &completed),
+           Assign(r.AddCounter("signaling_matching_pairings_ended_total", "Pairings ended, by reason.", {"reason"}), &pairings_ended_),
+           Assign(r.AddCounter("signaling_matching_messages_relayed_total", "Messages relayed, by kind.", {"kind"}), &relayed_),
+           Assign(r.AddCounter("signaling_matching_refused_total", "Refused client messages, by error code.", {"code"}), &refused_),
+           Assign(r.AddCounter("signaling_matching_rate_limited_total", "Messages refused by the rate limit."), &rate_limited),
+           Assign(r.AddHistogram("signaling_matching_join_to_paired_seconds", "Time from an offerer's join to paired.", latency), &join_to_paired),
+           Assign(r.AddHistogram("signaling_matching_offer_to_answer_seconds", "Time from offer to answer.", latency), &offer_to_answer),
+           Assign(r.AddCounter("signaling_matching_verify_calls_total", "Token verification calls, by result.", {"result"}), &verify_calls_),
+           Assign(r.AddHistogram("signaling_matching_verify_seconds", "Token verification latency.", latency), &verify_seconds),
+           Assign(r.AddGauge("signaling_matching_grpc_streams", "Open gRPC streams, by kind.", {"kind"}), &streams),
+       }) {
+    if (!st.ok()) return st;
+  }
+  ids_ = &ids->With({});
+  pairings_ = &pairings->With({});
+  waiting_ = &waiting->With({});
+  joins_ = &joins->With({});
+  pairings_started_ = &started->With({});
+  pairings_completed_ = &completed->With({});
+  rate_limited_ = &rate_limited->With({});
+  join_to_paired_ = &join_to_paired->With({});
+  offer_to_answer_ = &offer_to_answer->With({});
+  verify_seconds_ = &verify_seconds->With({});
+  relay_streams_ = &streams->With({{"kind", "relay"}});
+  session_streams_ = &streams->With({{"kind", "session"}});
+  for (const char* reason : {"LEFT", "DISCONNECTED", "TIMEOUT", "REPLACED"}) {
+    pairings_ended_->With({{"reason", reason}});
+  }
+  for (const char* result : {"ok", "unauthenticated", "unavailable"}) {
+    verify_calls_->With({{"result", result}});
+  }
+  return absl::OkStatus();
+}
+
+void MatchingMetrics::Sample(PairingEngine& engine) {
+  if (sessions_ == nullptr) return;
+  const v1::Stats stats = engine.Stats();
+  const auto by_role = engine.SessionsByRole();
+  sessions_->With({{"role", "ACCEPTOR"}}).Set(by_role[v1::ACCEPTOR]);
+  sessions_->With({{"role", "OFFERER"}}).Set(by_role[v1::OFFERER]);
+  sessions_->With({{"role", "NONE"}}).Set(by_role[v1::ROLE_UNSPECIFIED]);
+  ids_->Set(stats.ids());
+  pairings_->Set(stats.pairings());
+  waiting_->Set(stats.waiting_offerers());
+  EngineCounters& c = engine.counters();
+  joins_->RaiseTo(c.joins);
+  pairings_started_->RaiseTo(c.pairings_started);
+  pairings_completed_->RaiseTo(c.pairings_completed);
+  for (int reason = 1; reason <= 4; ++reason) {
+    pairings_ended_->With({{"reason", v1::PeerLeft::Reason_Name(reason)}})
+        .RaiseTo(c.pairings_ended[reason]);
+  }
+  const char* kinds[] = {"offer", "answer", "iceCandidate"};
+  for (int k = 0; k < 3; ++k) relayed_->With({{"kind", kinds[k]}}).RaiseTo(c.relayed[k]);
+  for (const auto& [code, count] : c.refused) refused_->With({{"code", code}}).RaiseTo(count);
+  rate_limited_->RaiseTo(c.rate_limited);
+  for (double v : c.join_to_paired_seconds) join_to_paired_->Observe(v);
+  for (double v : c.offer_to_answer_seconds) offer_to_answer_->Observe(v);
+  c.join_to_paired_seconds.clear();
+  c.offer_to_answer_seconds.clear();
+}
+
+void MatchingMetrics::VerifyDone(bool ok, bool unavailable, double seconds) {
+  if (verify_calls_ == nullptr) return;
+  verify_calls_->With({{"result", ok ? "ok" : unavailable ? "unavailable" : "unauthenticated"}}).Inc();
+  verify_seconds_->Observe(seconds);
+}
+
+}  // namespace signaling::matching
