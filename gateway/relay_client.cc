@@ -116,7 +116,7 @@ void RelayClient::Stop() {
   if (reconnect_thread_.joinable()) reconnect_thread_.join();
   absl::MutexLock lock(&mu_);
   auto all_done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return live_streams_ == 0; };
-  mu_.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(5));
+  mu_.Await(absl::Condition(&all_done));  // cancelled streams end promptly
 }
 
 void RelayClient::ReconnectLoop() {
@@ -157,7 +157,6 @@ void RelayClient::OnStreamDone(Stream* stream) {
   bool lost = false;
   {
     absl::MutexLock lock(&mu_);
-    --live_streams_;
     if (stream == current_) {
       lost = up_;
       last_was_up_ = up_;
@@ -171,6 +170,9 @@ void RelayClient::OnStreamDone(Stream* stream) {
   // Connections may have been opened before the stream was known to be up;
   // report the generation lost either way.
   listener_->OnStreamLost(stream->generation());
+  // Last: once no stream is live, Stop() may return and the owner go away.
+  absl::MutexLock lock(&mu_);
+  --live_streams_;
 }
 
 bool RelayClient::Enqueue(uint64_t generation, v1::RelayUp::Event event) {

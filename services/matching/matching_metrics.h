@@ -20,10 +20,16 @@ class MatchingMetrics {
   void Sample(PairingEngine& engine);
 
   void VerifyDone(bool ok, bool unavailable, double seconds);
-  void StreamOpened(const char* kind) { (kind[0] == 'r' ? relay_streams_ : session_streams_)->Inc(); }
-  void StreamClosed(const char* kind) { (kind[0] == 'r' ? relay_streams_ : session_streams_)->Dec(); }
+  // kind: "relay" or "session". No-ops until Register() succeeded.
+  void StreamOpened(const char* kind) { StreamGauge(kind, 1); }
+  void StreamClosed(const char* kind) { StreamGauge(kind, -1); }
 
  private:
+  void StreamGauge(const char* kind, double delta) {
+    metrics::Gauge* gauge = kind[0] == 'r' ? relay_streams_ : session_streams_;
+    if (gauge != nullptr) gauge->Inc(delta);
+  }
+
   metrics::GaugeFamily* sessions_ = nullptr;
   metrics::Gauge* ids_ = nullptr;
   metrics::Gauge* pairings_ = nullptr;

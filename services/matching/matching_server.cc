@@ -57,6 +57,9 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
   explicit Impl(MatchingServerOptions options)
       : options_(std::move(options)), engine_(options_.limits) {}
 
+  // Declared first: the engine is built from it.
+  MatchingServerOptions options_;
+
   absl::Status Init();
   void Shutdown(absl::Duration grace);
 
@@ -97,7 +100,6 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
   void StartVerifications(std::vector<VerifyAction> verifies);
   void TimerLoop();
 
-  MatchingServerOptions options_;
   absl::flat_hash_map<SessionKey, Route> routes_ ABSL_GUARDED_BY(mu_);
   SessionKey next_key_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
