@@ -63,6 +63,25 @@ absl::Status ValidateOptions(const GatewayOptions& options) {
 Gateway::Impl::Impl(GatewayOptions opts) : options(std::move(opts)) {}
 
 absl::Status Gateway::Impl::Init() {
+  if (options.registry != nullptr) {
+    if (absl::Status st = metrics.Register(*options.registry); !st.ok()) return st;
+    auto connections = options.registry->AddGauge("signaling_gateway_connections",
+                                                  "Open WebSocket connections.");
+    auto connected = options.registry->AddGauge(
+        "signaling_gateway_matching_connected", "1 when the relay stream to matching is up.");
+    if (!connections.ok()) return connections.status();
+    if (!connected.ok()) return connected.status();
+    metrics::Gauge* open = &(*connections)->With({});
+    metrics::Gauge* up = &(*connected)->With({});
+    // Sampled at scrape time; `this` outlives the registry's use by contract.
+    options.registry->AddCollector([this, open, up] {
+      {
+        absl::MutexLock lock(&mu_);
+        open->Set(static_cast<double>(admitted_));
+      }
+      up->Set(relay && relay->connected() ? 1 : 0);
+    });
+  }
   if (!options.web_root.empty()) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(options.web_root, ec)) {

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "boost/asio.hpp"
 #include "gateway/gateway.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/relay_client.h"
 
 namespace signaling::gateway {
@@ -58,6 +59,7 @@ class Gateway::Impl final : public RelayListener,
   std::vector<std::thread> threads;
   std::atomic<size_t> http_sessions{0};
   std::atomic<bool> draining{false};
+  GatewayMetrics metrics;
 
  private:
   std::shared_ptr<WsSession> Find(uint64_t conn);

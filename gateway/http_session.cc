@@ -45,16 +45,18 @@ void HttpSession::Run() {
 
 void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   if (ec == http::error::header_limit) {
-    Respond(http::status::request_header_fields_too_large, "request headers too large\n");
+    Refuse("header_too_large", http::status::request_header_fields_too_large,
+           "request headers too large\n");
     return;
   }
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == boost::asio::error::operation_aborted) {
+    if (ec == beast::error::timeout) gateway_->metrics.Refused("timeout");
     stream_.socket().close(ec);  // slow or silent: just hang up
     return;
   }
   if (ec) {
-    Respond(http::status::bad_request, "bad request\n");
+    Refuse("bad_request", http::status::bad_request, "bad request\n");
     return;
   }
   auto request = parser_->release();
@@ -74,7 +76,7 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
   const bool has_origin = request.count(http::field::origin) > 0;
   if (!OriginAllowed(options.allowed_origins, Header(request, http::field::origin), has_origin)) {
     if (log::ShouldLog("origin")) log::Get("gateway")->info("refused an upgrade: origin not allowed");
-    Respond(http::status::forbidden, "origin not allowed\n");
+    Refuse("origin", http::status::forbidden, "origin not allowed\n");
     return;
   }
   const bool from_proxy = std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(),
@@ -83,7 +85,7 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
     // Plain ws is accepted only from a trusted TLS-terminating proxy.
     auto proto = request.find("x-forwarded-proto");
     if (!from_proxy || proto == request.end() || proto->value() != "https") {
-      Respond(http::status::forbidden, "TLS required\n");
+      Refuse("tls_required", http::status::forbidden, "TLS required\n");
       return;
     }
   }
@@ -95,11 +97,11 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
   const auto subprotocol =
       ChooseSubprotocol(Header(request, http::field::sec_websocket_protocol), offered);
   if (!subprotocol) {
-    Respond(http::status::bad_request, "unsupported subprotocol\n");
+    Refuse("subprotocol", http::status::bad_request, "unsupported subprotocol\n");
     return;
   }
   if (gateway_->draining) {
-    Respond(http::status::service_unavailable, "draining\n");
+    Refuse("draining", http::status::service_unavailable, "draining\n");
     return;
   }
   if (const int refused = gateway_->Admit(client_ip); refused != 0) {
@@ -107,8 +109,12 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
       log::Get("gateway")->info("refused an upgrade from {}: status {}", log::RedactIp(client_ip),
                                 refused);
     }
-    Respond(static_cast<http::status>(refused), refused == 429 ? "too many connections from this address\n"
-                                                              : "at capacity\n");
+    if (refused == 429) {
+      Refuse("per_ip_cap", http::status::too_many_requests,
+             "too many connections from this address\n");
+    } else {
+      Refuse("capacity", http::status::service_unavailable, "at capacity\n");
+    }
     return;
   }
   std::string bearer;
@@ -134,6 +140,11 @@ void HttpSession::ServeStatic(const http::request<http::string_body>& request) {
     return;
   }
   Respond(http::status::ok, it->second.body, it->second.content_type);
+}
+
+void HttpSession::Refuse(const char* cause, http::status status, std::string body) {
+  gateway_->metrics.Refused(cause);
+  Respond(status, std::move(body));
 }
 
 void HttpSession::Respond(http::status status, std::string body, std::string content_type) {

@@ -25,6 +25,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Upgrade(boost::beast::http::request<boost::beast::http::string_body> request);
   void Respond(boost::beast::http::status status, std::string body,
                std::string content_type = "text/plain; charset=utf-8");
+  // Counts a refused upgrade by `cause`, then responds.
+  void Refuse(const char* cause, boost::beast::http::status status, std::string body);
   void ServeStatic(const boost::beast::http::request<boost::beast::http::string_body>& request);
 
   boost::beast::tcp_stream stream_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
+#include "common/admin/admin_http.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
@@ -33,6 +34,8 @@ ABSL_FLAG(int, max_connections_per_ip, 1000, "per-client-IP connection cap (HTTP
 ABSL_FLAG(int, go_away_reconnect_ms, 1000, "reconnectAfterMs sent in goAway");
 ABSL_FLAG(int, drain_grace_ms, 30000, "how long live pairings are served while draining");
 ABSL_FLAG(std::string, web_root, "", "folder of the demo page; empty: no demo");
+ABSL_FLAG(std::string, admin_address, "127.0.0.1", "admin HTTP address (metrics, health)");
+ABSL_FLAG(int, admin_port, 9100, "admin HTTP port");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
 
 namespace {
@@ -83,16 +86,32 @@ int main(int argc, char** argv) {
     return 2;
   }
   const absl::Duration grace = o.drain_grace;
+  auto& registry = signaling::metrics::DefaultRegistry();
+  (void)signaling::metrics::AddProcessMetrics(registry);
+  o.registry = &registry;
   auto gateway = signaling::gateway::Gateway::Start(std::move(o));
   if (!gateway.ok()) {
     std::fprintf(stderr, "signaling-gateway: %s\n", std::string(gateway.status().message()).c_str());
     return 2;
   }
-  log->info("listening on port {}", (*gateway)->port());
+  signaling::admin::AdminOptions admin_options;
+  admin_options.address = absl::GetFlag(FLAGS_admin_address);
+  const int admin_port = absl::GetFlag(FLAGS_admin_port);
+  if (admin_port < 0 || admin_port > 65535) signaling::config::FailSetting("admin_port", "must be 0..65535");
+  admin_options.port = static_cast<unsigned short>(admin_port);
+  admin_options.registry = &registry;
+  admin_options.ready = [g = gateway->get()] { return g->Ready(); };
+  auto admin = signaling::admin::AdminServer::Start(admin_options);
+  if (!admin.ok()) {
+    std::fprintf(stderr, "signaling-gateway: admin: %s\n", std::string(admin.status().message()).c_str());
+    return 2;
+  }
+  log->info("listening on port {}, admin port {}", (*gateway)->port(), (*admin)->port());
   signaling::config::WaitForStopSignal();
   log->info("draining");
   (*gateway)->Drain(grace);
   (*gateway)->Stop();
+  (*admin)->Stop();
   log->info("stopped");
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/net/grpc_tls.h"
 
 namespace signaling::gateway {
@@ -36,6 +37,8 @@ struct GatewayOptions {
   uint32_t go_away_reconnect_ms = 1000;
   absl::Duration drain_grace = absl::Seconds(30);
   std::string web_root;  // folder of the demo page; empty: no demo
+  // Where metrics are registered; nullptr: none. Must outlive the gateway.
+  metrics::Registry* registry = nullptr;
 };
 
 }  // namespace signaling::gateway

@@ -83,7 +83,9 @@ void WsSession::OnAccept(beast::error_code ec) {
     End();
     return;
   }
+  accepted_ = true;
   gateway_->Register(conn_, shared_from_this());
+  gateway_->metrics.Opened();
   v1::ConnectionInfo info;
   info.set_client_ip(client_ip_);
   info.set_bearer_token(std::move(bearer_));
@@ -136,12 +138,14 @@ void WsSession::OnRead(beast::error_code ec, std::size_t) {
   if (!message.ok()) {
     RefuseMalformed(std::string(message.status().message()));
   } else {
+    gateway_->metrics.MessageIn();
     gateway_->relay->Send(conn_, generation_, *std::move(message));
   }
   DoRead();
 }
 
 void WsSession::RefuseMalformed(const std::string& why) {
+  gateway_->metrics.Invalid();
   if (log::ShouldLog("invalid-message")) {
     log::Get("gateway")->info("refused a message: {}", log::JsonEscape(why));
   }
@@ -182,6 +186,7 @@ void WsSession::PostKill() {
 }
 
 void WsSession::Deliver(const v1::ServerMessage& message) {
+  gateway_->metrics.MessageOut();
   if (subprotocol_ == Subprotocol::kJson) {
     Enqueue(codec::EncodeServerJson(message), true);
   } else {
@@ -289,6 +294,12 @@ void WsSession::OnIdleTimer(beast::error_code ec) {
 void WsSession::End() {
   if (ended_) return;
   ended_ = true;
+  if (accepted_) {
+    // Our close code if we closed, else the client's, else 1006 (no frame).
+    int code = close_started_ ? close_reason_.code : ws_.reason().code;
+    if (code == 0) code = 1006;
+    gateway_->metrics.Closed(code);
+  }
   idle_timer_.cancel();
   queue_.clear();
   queued_bytes_ = 0;

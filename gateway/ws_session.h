@@ -78,6 +78,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   bool close_started_ = false;
   boost::beast::websocket::close_reason close_reason_;
   bool ended_ = false;
+  bool accepted_ = false;
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point close_requested_at_;
