@@ -162,14 +162,15 @@ sendForm.addEventListener('submit', (e) => {
   $('message').value = '';
 });
 
-// Prefill from the query string; auto-connect when asked.
-const params = new URLSearchParams(location.search);
+// Prefill from the URL fragment (never sent to the server, so the token
+// stays out of request logs); auto-connect when asked.
+const params = new URLSearchParams(location.hash.slice(1));
 if (params.has('role')) $('role').value = params.get('role') === 'offerer' ? 'offerer' : 'acceptor';
 if (params.has('id')) $('id').value = params.get('id');
 if (params.has('token')) {
   $('token').value = params.get('token');
-  const clean = new URL(location.href);
-  clean.searchParams.delete('token');
-  history.replaceState(null, '', clean);  // keep the token out of history and the address bar
+  params.delete('token');
+  // Keep the token out of history and the address bar.
+  history.replaceState(null, '', `${location.pathname}#${params}`);
 }
 if (params.get('auto') === '1') connect(params.get('send'));

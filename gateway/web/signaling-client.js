@@ -1,5 +1,5 @@
-// Browser client of the signaling protocol v1 (docs: /work/shared/spec/protocol-v1.md,
-// the JSON subprotocol `signaling.v1.json`), plus `connectPeer`, which wires an
+// Browser client of the signaling protocol v1 (docs/protocol.md, the JSON
+// subprotocol `signaling.v1.json`), plus `connectPeer`, which wires an
 // RTCPeerConnection to it. Plain ES module, no build step, no dependencies.
 //
 //   import { SignalingClient, connectPeer } from '/signaling-client.js';
