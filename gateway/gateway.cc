@@ -9,7 +9,6 @@
 #include "common/log/log.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/http_session.h"
-#include "gateway/ws_session.h"
 
 namespace signaling::gateway {
 namespace {
@@ -41,14 +40,18 @@ absl::Status ValidateOptions(const GatewayOptions& options) {
   if (options.max_connections_per_ip < 1 || options.max_connections < 1) {
     return absl::InvalidArgumentError("connection caps must be at least 1");
   }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls_cert and tls_key go together");
+  }
   if (!options.dev_mode) {
     if (options.allowed_origins.empty()) {
       return absl::InvalidArgumentError(
           "allowed_origins is required outside dev_mode (production refuses no Origin list)");
     }
-    if (options.trusted_proxies.empty()) {
+    if (options.tls_cert_file.empty() && options.trusted_proxies.empty()) {
       return absl::InvalidArgumentError(
-          "plain ws outside dev_mode needs trusted_proxies (a TLS-terminating proxy)");
+          "outside dev_mode, serve wss (tls_cert, tls_key) or name trusted_proxies (a "
+          "TLS-terminating proxy in front)");
     }
   }
   for (const std::string& origin : options.allowed_origins) {
@@ -94,6 +97,18 @@ absl::Status Gateway::Impl::Init() {
     }
     if (ec) return absl::InvalidArgumentError(absl::StrCat("cannot read web_root: ", ec.message()));
   }
+  if (!options.tls_cert_file.empty()) {
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    boost::system::error_code tls_ec;
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    tls->use_certificate_chain_file(options.tls_cert_file, tls_ec);
+    if (!tls_ec) tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, tls_ec);
+    if (tls_ec) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot load TLS certificate/key: ", tls_ec.message()));
+    }
+  }
   auto credentials = net::ChannelCredentials(options.matching_tls);
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
@@ -130,7 +145,11 @@ void Gateway::Impl::Accept() {
         boost::system::error_code ignored;
         socket.close(ignored);
       } else {
-        std::make_shared<HttpSession>(std::move(socket), self)->Run();
+        if (self->tls) {
+          std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)->Run();
+        } else {
+          std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), self)->Run();
+        }
       }
     }
     self->Accept();
@@ -157,7 +176,7 @@ void Gateway::Impl::Release(const std::string& ip) {
   if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
 }
 
-void Gateway::Impl::Register(uint64_t conn, const std::shared_ptr<WsSession>& session) {
+void Gateway::Impl::Register(uint64_t conn, const std::shared_ptr<Connection>& session) {
   absl::MutexLock lock(&mu_);
   sessions_[conn] = session;
 }
@@ -167,14 +186,14 @@ void Gateway::Impl::Unregister(uint64_t conn) {
   sessions_.erase(conn);
 }
 
-std::shared_ptr<WsSession> Gateway::Impl::Find(uint64_t conn) {
+std::shared_ptr<Connection> Gateway::Impl::Find(uint64_t conn) {
   absl::MutexLock lock(&mu_);
   auto it = sessions_.find(conn);
   return it == sessions_.end() ? nullptr : it->second.lock();
 }
 
-std::vector<std::shared_ptr<WsSession>> Gateway::Impl::Sessions() {
-  std::vector<std::shared_ptr<WsSession>> out;
+std::vector<std::shared_ptr<Connection>> Gateway::Impl::Sessions() {
+  std::vector<std::shared_ptr<Connection>> out;
   absl::MutexLock lock(&mu_);
   out.reserve(sessions_.size());
   for (const auto& [conn, weak] : sessions_) {

@@ -14,13 +14,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "boost/asio.hpp"
+#include "boost/asio/ssl.hpp"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/relay_client.h"
 
 namespace signaling::gateway {
 
-class WsSession;
+class Connection;
 
 // A file of the demo page, held in memory.
 struct StaticFile {
@@ -41,7 +42,7 @@ class Gateway::Impl final : public RelayListener,
   int Admit(const std::string& ip);
   void Release(const std::string& ip);
   uint64_t NextConn() { return next_conn_.fetch_add(1) + 1; }
-  void Register(uint64_t conn, const std::shared_ptr<WsSession>& session);
+  void Register(uint64_t conn, const std::shared_ptr<Connection>& session);
   void Unregister(uint64_t conn);
 
   // RelayListener: route to the session's strand.
@@ -49,11 +50,12 @@ class Gateway::Impl final : public RelayListener,
   void OnClose(uint64_t conn, uint32_t code, std::string reason) override;
   void OnStreamLost(uint64_t generation) override;
 
-  std::vector<std::shared_ptr<WsSession>> Sessions();
+  std::vector<std::shared_ptr<Connection>> Sessions();
 
   const GatewayOptions options;
   boost::asio::io_context ioc{options.threads};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
+  std::unique_ptr<boost::asio::ssl::context> tls;  // set when serving wss
   std::unique_ptr<RelayClient> relay;
   absl::flat_hash_map<std::string, StaticFile> web;
   std::vector<std::thread> threads;
@@ -62,11 +64,11 @@ class Gateway::Impl final : public RelayListener,
   GatewayMetrics metrics;
 
  private:
-  std::shared_ptr<WsSession> Find(uint64_t conn);
+  std::shared_ptr<Connection> Find(uint64_t conn);
 
   std::atomic<uint64_t> next_conn_{0};
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<uint64_t, std::weak_ptr<WsSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::weak_ptr<Connection>> sessions_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, size_t> per_ip_ ABSL_GUARDED_BY(mu_);
   size_t admitted_ ABSL_GUARDED_BY(mu_) = 0;
 

@@ -5,7 +5,6 @@
 #include "boost/beast/websocket.hpp"
 #include "common/log/log.h"
 #include "gateway/upgrade_policy.h"
-#include "gateway/ws_session.h"
 
 namespace signaling::gateway {
 namespace {
@@ -23,27 +22,52 @@ std::string Header(const http::request<http::string_body>& request, http::field 
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket,
-                         std::shared_ptr<Gateway::Impl> gateway)
-    : stream_(std::move(socket)), gateway_(std::move(gateway)) {
+template <class NextLayer>
+HttpSession<NextLayer>::HttpSession(NextLayer&& stream, std::shared_ptr<Gateway::Impl> gateway)
+    : stream_(std::move(stream)), gateway_(std::move(gateway)) {
   ++gateway_->http_sessions;
   beast::error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
+  const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   peer_ip_ = ec ? std::string() : remote.address().to_string();
 }
 
-HttpSession::~HttpSession() { --gateway_->http_sessions; }
+template <class NextLayer>
+HttpSession<NextLayer>::~HttpSession() {
+  --gateway_->http_sessions;
+}
 
-void HttpSession::Run() {
-  stream_.expires_after(absl::ToChronoMilliseconds(gateway_->options.upgrade_timeout));
+template <class NextLayer>
+void HttpSession<NextLayer>::Run() {
+  // One deadline covers the TLS handshake and the whole request.
+  beast::get_lowest_layer(stream_).expires_after(
+      absl::ToChronoMilliseconds(gateway_->options.upgrade_timeout));
+  if constexpr (std::is_same_v<NextLayer, TlsStream>) {
+    stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) {
+                                if (log::ShouldLog("tls-handshake")) {
+                                  log::Get("gateway")->info("TLS handshake failed: {}", ec.message());
+                                }
+                                return;  // the socket closes with the session
+                              }
+                              self->DoRead();
+                            });
+  } else {
+    DoRead();
+  }
+}
+
+template <class NextLayer>
+void HttpSession<NextLayer>::DoRead() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(gateway_->options.max_header_bytes));
   parser_->body_limit(1024);
   http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+                   beast::bind_front_handler(&HttpSession<NextLayer>::OnRead, this->shared_from_this()));
 }
 
-void HttpSession::OnRead(beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void HttpSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
   if (ec == http::error::header_limit) {
     Refuse("header_too_large", http::status::request_header_fields_too_large,
            "request headers too large\n");
@@ -52,7 +76,7 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == boost::asio::error::operation_aborted) {
     if (ec == beast::error::timeout) gateway_->metrics.Refused("timeout");
-    stream_.socket().close(ec);  // slow or silent: just hang up
+    beast::get_lowest_layer(stream_).socket().close(ec);  // slow or silent: just hang up
     return;
   }
   if (ec) {
@@ -67,7 +91,8 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   }
 }
 
-void HttpSession::Upgrade(http::request<http::string_body> request) {
+template <class NextLayer>
+void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
   const auto& options = gateway_->options;
   if (request.target() != kSignalPath) {
     Respond(http::status::not_found, "not found\n");
@@ -81,7 +106,7 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
   }
   const bool from_proxy = std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(),
                                     peer_ip_) != options.trusted_proxies.end();
-  if (!options.dev_mode) {
+  if (!options.dev_mode && !std::is_same_v<NextLayer, TlsStream>) {
     // Plain ws is accepted only from a trusted TLS-terminating proxy.
     auto proto = request.find("x-forwarded-proto");
     if (!from_proxy || proto == request.end() || proto->value() != "https") {
@@ -120,12 +145,13 @@ void HttpSession::Upgrade(http::request<http::string_body> request) {
   std::string bearer;
   const std::string authorization = Header(request, http::field::authorization);
   if (absl::StartsWith(authorization, "Bearer ")) bearer = authorization.substr(7);
-  auto session = std::make_shared<WsSession>(std::move(stream_), gateway_, gateway_->NextConn(),
-                                             client_ip, *subprotocol);
+  auto session = std::make_shared<WsSession<NextLayer>>(
+      std::move(stream_), gateway_, gateway_->NextConn(), client_ip, *subprotocol);
   session->Run(std::move(request), std::move(bearer));
 }
 
-void HttpSession::ServeStatic(const http::request<http::string_body>& request) {
+template <class NextLayer>
+void HttpSession<NextLayer>::ServeStatic(const http::request<http::string_body>& request) {
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
     Respond(http::status::method_not_allowed, "method not allowed\n");
     return;
@@ -142,12 +168,14 @@ void HttpSession::ServeStatic(const http::request<http::string_body>& request) {
   Respond(http::status::ok, it->second.body, it->second.content_type);
 }
 
-void HttpSession::Refuse(const char* cause, http::status status, std::string body) {
+template <class NextLayer>
+void HttpSession<NextLayer>::Refuse(const char* cause, http::status status, std::string body) {
   gateway_->metrics.Refused(cause);
   Respond(status, std::move(body));
 }
 
-void HttpSession::Respond(http::status status, std::string body, std::string content_type) {
+template <class NextLayer>
+void HttpSession<NextLayer>::Respond(http::status status, std::string body, std::string content_type) {
   auto response = std::make_shared<http::response<http::string_body>>(status, 11);
   response->set(http::field::server, "signaling-gateway");
   response->set(http::field::content_type, content_type);
@@ -159,11 +187,14 @@ void HttpSession::Respond(http::status status, std::string body, std::string con
   response->keep_alive(false);
   response->prepare_payload();
   http::async_write(stream_, *response,
-                    [self = shared_from_this(), response](beast::error_code, std::size_t) {
+                    [self = this->shared_from_this(), response](beast::error_code, std::size_t) {
                       beast::error_code ignored;
-                      self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send,
-                                                      ignored);
+                      beast::get_lowest_layer(self->stream_).socket().shutdown(
+                          boost::asio::ip::tcp::socket::shutdown_send, ignored);
                     });
 }
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace signaling::gateway

@@ -11,16 +11,20 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gateway/gateway_impl.h"
+#include "gateway/ws_session.h"
 
 namespace signaling::gateway {
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// NextLayer: PlainStream or TlsStream (the TLS handshake comes first).
+template <class NextLayer>
+class HttpSession : public std::enable_shared_from_this<HttpSession<NextLayer>> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<Gateway::Impl> gateway);
+  HttpSession(NextLayer&& stream, std::shared_ptr<Gateway::Impl> gateway);
   ~HttpSession();
   void Run();
 
  private:
+  void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Upgrade(boost::beast::http::request<boost::beast::http::string_body> request);
   void Respond(boost::beast::http::status status, std::string body,
@@ -29,7 +33,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Refuse(const char* cause, boost::beast::http::status status, std::string body);
   void ServeStatic(const boost::beast::http::request<boost::beast::http::string_body>& request);
 
-  boost::beast::tcp_stream stream_;
+  NextLayer stream_;
   std::shared_ptr<Gateway::Impl> gateway_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;

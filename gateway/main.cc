@@ -23,6 +23,8 @@ ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "exact Origin values allowed to upgrade, comma separated");
 ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
           "peer IPs of TLS-terminating proxies whose client-IP header is trusted");
+ABSL_FLAG(std::string, tls_cert, "", "certificate chain (PEM) to serve wss");
+ABSL_FLAG(std::string, tls_key, "", "private key (PEM) to serve wss");
 ABSL_FLAG(std::string, client_ip_header, "x-forwarded-for", "client-IP header of trusted proxies");
 ABSL_FLAG(int, max_message_bytes, 64 * 1024, "largest WebSocket message (close 1009)");
 ABSL_FLAG(int, max_header_bytes, 8 * 1024, "largest upgrade request headers (HTTP 431)");
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
   o.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
   o.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   o.client_ip_header = absl::GetFlag(FLAGS_client_ip_header);
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   o.max_message_bytes = Positive("max_message_bytes", absl::GetFlag(FLAGS_max_message_bytes));
   o.max_header_bytes = Positive("max_header_bytes", absl::GetFlag(FLAGS_max_header_bytes));
   o.upgrade_timeout =

@@ -26,6 +26,8 @@ struct GatewayOptions {
   std::vector<std::string> allowed_origins;  // exact "scheme://host[:port]"
   std::vector<std::string> trusted_proxies;  // peer IPs whose header we trust
   std::string client_ip_header = "x-forwarded-for";
+  std::string tls_cert_file;  // serve wss when both are set
+  std::string tls_key_file;
 
   size_t max_message_bytes = 64 * 1024;
   size_t max_header_bytes = 8 * 1024;

@@ -30,8 +30,9 @@ bool IsNormalEnd(const beast::error_code& ec) {
 
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<Gateway::Impl> gateway,
-                     uint64_t conn, std::string client_ip, Subprotocol subprotocol)
+template <class NextLayer>
+WsSession<NextLayer>::WsSession(NextLayer&& stream, std::shared_ptr<Gateway::Impl> gateway,
+                                uint64_t conn, std::string client_ip, Subprotocol subprotocol)
     : ws_(std::move(stream)),
       gateway_(std::move(gateway)),
       conn_(conn),
@@ -41,9 +42,13 @@ WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<Gateway::Impl> 
       last_activity_(Clock::now()),
       control_frames_(kControlRate, kControlBurst, absl::Now()) {}
 
-WsSession::~WsSession() { gateway_->Release(client_ip_); }
+template <class NextLayer>
+WsSession<NextLayer>::~WsSession() {
+  gateway_->Release(client_ip_);
+}
 
-void WsSession::Run(http::request<http::string_body> request, std::string bearer) {
+template <class NextLayer>
+void WsSession<NextLayer>::Run(http::request<http::string_body> request, std::string bearer) {
   bearer_ = std::move(bearer);
   // The WebSocket layer has its own timeouts; the TCP one is turned off.
   beast::get_lowest_layer(ws_).expires_never();
@@ -75,16 +80,17 @@ void WsSession::Run(http::request<http::string_body> request, std::string bearer
     }
   });
   ws_.binary(subprotocol_ == Subprotocol::kProto);
-  ws_.async_accept(request, beast::bind_front_handler(&WsSession::OnAccept, shared_from_this()));
+  ws_.async_accept(request, beast::bind_front_handler(&WsSession<NextLayer>::OnAccept, this->shared_from_this()));
 }
 
-void WsSession::OnAccept(beast::error_code ec) {
+template <class NextLayer>
+void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
   if (ec) {
     End();
     return;
   }
   accepted_ = true;
-  gateway_->Register(conn_, shared_from_this());
+  gateway_->Register(conn_, this->shared_from_this());
   gateway_->metrics.Opened();
   v1::ConnectionInfo info;
   info.set_client_ip(client_ip_);
@@ -105,11 +111,13 @@ void WsSession::OnAccept(beast::error_code ec) {
   }
 }
 
-void WsSession::DoRead() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::OnRead, shared_from_this()));
+template <class NextLayer>
+void WsSession<NextLayer>::DoRead() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession<NextLayer>::OnRead, this->shared_from_this()));
 }
 
-void WsSession::OnRead(beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
   if (ec) {
     if (!IsNormalEnd(ec) && log::ShouldLog("ws-read")) {
       log::Get("gateway")->info("connection ended: {}", ec.message());
@@ -144,7 +152,8 @@ void WsSession::OnRead(beast::error_code ec, std::size_t) {
   DoRead();
 }
 
-void WsSession::RefuseMalformed(const std::string& why) {
+template <class NextLayer>
+void WsSession<NextLayer>::RefuseMalformed(const std::string& why) {
   gateway_->metrics.Invalid();
   if (log::ShouldLog("invalid-message")) {
     log::Get("gateway")->info("refused a message: {}", log::JsonEscape(why));
@@ -156,21 +165,24 @@ void WsSession::RefuseMalformed(const std::string& why) {
   DoClose(kCloseMalformed, "malformed message");
 }
 
-void WsSession::PostServerMessage(v1::ServerMessage message) {
+template <class NextLayer>
+void WsSession<NextLayer>::PostServerMessage(v1::ServerMessage message) {
   asio::post(ws_.get_executor(),
-             [self = shared_from_this(), message = std::move(message)] {
+             [self = this->shared_from_this(), message = std::move(message)] {
                if (!self->close_requested_) self->Deliver(message);
              });
 }
 
-void WsSession::PostClose(uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+template <class NextLayer>
+void WsSession<NextLayer>::PostClose(uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)] {
     self->DoClose(code, reason);
   });
 }
 
-void WsSession::PostGoAway(uint32_t reconnect_after_ms) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), reconnect_after_ms] {
+template <class NextLayer>
+void WsSession<NextLayer>::PostGoAway(uint32_t reconnect_after_ms) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), reconnect_after_ms] {
     if (self->close_requested_) return;
     v1::ServerMessage go_away;
     go_away.mutable_go_away()->set_reconnect_after_ms(reconnect_after_ms);
@@ -178,14 +190,16 @@ void WsSession::PostGoAway(uint32_t reconnect_after_ms) {
   });
 }
 
-void WsSession::PostKill() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class NextLayer>
+void WsSession<NextLayer>::PostKill() {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
     beast::error_code ignored;
     beast::get_lowest_layer(self->ws_).socket().close(ignored);
   });
 }
 
-void WsSession::Deliver(const v1::ServerMessage& message) {
+template <class NextLayer>
+void WsSession<NextLayer>::Deliver(const v1::ServerMessage& message) {
   gateway_->metrics.MessageOut();
   if (subprotocol_ == Subprotocol::kJson) {
     Enqueue(codec::EncodeServerJson(message), true);
@@ -194,7 +208,8 @@ void WsSession::Deliver(const v1::ServerMessage& message) {
   }
 }
 
-void WsSession::Enqueue(std::string data, bool text) {
+template <class NextLayer>
+void WsSession<NextLayer>::Enqueue(std::string data, bool text) {
   if (ended_) return;
   queued_bytes_ += data.size();
   if (queued_bytes_ > gateway_->options.max_outbound_bytes) {
@@ -211,15 +226,17 @@ void WsSession::Enqueue(std::string data, bool text) {
   DoWrite();
 }
 
-void WsSession::DoWrite() {
+template <class NextLayer>
+void WsSession<NextLayer>::DoWrite() {
   if (writing_ || close_started_ || queue_.empty()) return;
   writing_ = true;
   ws_.text(queue_.front().text);
   ws_.async_write(asio::buffer(queue_.front().data),
-                  beast::bind_front_handler(&WsSession::OnWrite, shared_from_this()));
+                  beast::bind_front_handler(&WsSession<NextLayer>::OnWrite, this->shared_from_this()));
 }
 
-void WsSession::OnWrite(beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void WsSession<NextLayer>::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
     // The read side sees the failure too and ends the session.
@@ -236,7 +253,8 @@ void WsSession::OnWrite(beast::error_code ec, std::size_t) {
   }
 }
 
-void WsSession::DoClose(uint16_t code, std::string reason) {
+template <class NextLayer>
+void WsSession<NextLayer>::DoClose(uint16_t code, std::string reason) {
   if (close_requested_ || ended_) return;
   close_requested_ = true;
   close_requested_at_ = Clock::now();
@@ -248,24 +266,27 @@ void WsSession::DoClose(uint16_t code, std::string reason) {
   ArmIdleTimer();
 }
 
-void WsSession::StartClose() {
+template <class NextLayer>
+void WsSession<NextLayer>::StartClose() {
   if (close_started_) return;
   close_started_ = true;
-  ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {
+  ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
     // The pending read completes when the peer answers (or the close
     // handshake times out) and ends the session.
   });
 }
 
-void WsSession::ArmIdleTimer() {
+template <class NextLayer>
+void WsSession<NextLayer>::ArmIdleTimer() {
   const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
   auto tick = close_requested_ ? std::chrono::milliseconds(kCloseGrace) : idle / 2;
   if (tick < std::chrono::milliseconds(100)) tick = std::chrono::milliseconds(100);
   idle_timer_.expires_after(tick);
-  idle_timer_.async_wait(beast::bind_front_handler(&WsSession::OnIdleTimer, shared_from_this()));
+  idle_timer_.async_wait(beast::bind_front_handler(&WsSession<NextLayer>::OnIdleTimer, this->shared_from_this()));
 }
 
-void WsSession::OnIdleTimer(beast::error_code ec) {
+template <class NextLayer>
+void WsSession<NextLayer>::OnIdleTimer(beast::error_code ec) {
   if (ec || ended_) return;  // cancelled or rearmed
   const auto now = Clock::now();
   if (close_requested_) {
@@ -286,12 +307,13 @@ void WsSession::OnIdleTimer(beast::error_code ec) {
   }
   if (silent >= idle / 2 && !ping_in_flight_) {
     ping_in_flight_ = true;
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) {});
   }
   ArmIdleTimer();
 }
 
-void WsSession::End() {
+template <class NextLayer>
+void WsSession<NextLayer>::End() {
   if (ended_) return;
   ended_ = true;
   if (accepted_) {
@@ -306,5 +328,8 @@ void WsSession::End() {
   gateway_->Unregister(conn_);
   if (generation_ != 0) gateway_->relay->Closed(conn_, generation_);
 }
+
+template class WsSession<PlainStream>;
+template class WsSession<TlsStream>;
 
 }  // namespace signaling::gateway

@@ -15,7 +15,9 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 #include "boost/beast/websocket.hpp"
+#include "boost/beast/websocket/ssl.hpp"
 #include "common/ratelimit/token_bucket.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/upgrade_policy.h"
@@ -23,22 +25,39 @@
 
 namespace signaling::gateway {
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+// What the registry and the relay see of a connection, plain or TLS.
+class Connection {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, std::shared_ptr<Gateway::Impl> gateway,
-            uint64_t conn, std::string client_ip, Subprotocol subprotocol);
-  ~WsSession();
+  virtual ~Connection() = default;
+  virtual void PostServerMessage(v1::ServerMessage message) = 0;
+  virtual void PostClose(uint16_t code, std::string reason) = 0;
+  virtual void PostGoAway(uint32_t reconnect_after_ms) = 0;
+  // Tears the socket down without a close handshake (process stop).
+  virtual void PostKill() = 0;
+  virtual uint64_t generation() const = 0;
+};
+
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// NextLayer: PlainStream (ws) or TlsStream (wss).
+template <class NextLayer>
+class WsSession final : public Connection,
+                        public std::enable_shared_from_this<WsSession<NextLayer>> {
+ public:
+  WsSession(NextLayer&& stream, std::shared_ptr<Gateway::Impl> gateway, uint64_t conn,
+            std::string client_ip, Subprotocol subprotocol);
+  ~WsSession() override;
 
   // Completes the upgrade of `request`; `bearer` is the Authorization token.
   void Run(boost::beast::http::request<boost::beast::http::string_body> request,
            std::string bearer);
 
-  void PostServerMessage(v1::ServerMessage message);
-  void PostClose(uint16_t code, std::string reason);
-  void PostGoAway(uint32_t reconnect_after_ms);
-  // Tears the socket down without a close handshake (process stop).
-  void PostKill();
-  uint64_t generation() const { return generation_.load(); }
+  void PostServerMessage(v1::ServerMessage message) override;
+  void PostClose(uint16_t code, std::string reason) override;
+  void PostGoAway(uint32_t reconnect_after_ms) override;
+  void PostKill() override;
+  uint64_t generation() const override { return generation_.load(); }
 
  private:
   struct Frame {
@@ -62,7 +81,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void RefuseMalformed(const std::string& why);
   void End();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<NextLayer> ws_;
   std::shared_ptr<Gateway::Impl> gateway_;
   const uint64_t conn_;
   const std::string client_ip_;
