@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "common/admin/admin_http.h"
+#include "common/admin/service.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
@@ -36,9 +36,6 @@ ABSL_FLAG(int, max_connections_per_ip, 1000, "per-client-IP connection cap (HTTP
 ABSL_FLAG(int, go_away_reconnect_ms, 1000, "reconnectAfterMs sent in goAway");
 ABSL_FLAG(int, drain_grace_ms, 30000, "how long live pairings are served while draining");
 ABSL_FLAG(std::string, web_root, "", "folder of the demo page; empty: no demo");
-ABSL_FLAG(std::string, admin_address, "127.0.0.1", "admin HTTP address (metrics, health)");
-ABSL_FLAG(int, admin_port, 9100, "admin HTTP port");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
 
 namespace {
 
@@ -50,11 +47,7 @@ int Positive(const char* name, int value) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  signaling::config::BlockStopSignals();
-  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-gateway [flags]");
-  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) {
-    signaling::config::FailSetting("log_level", "unknown level");
-  }
+  signaling::admin::InitService(argc, argv, "signaling-gateway [flags]", 9100);
   auto log = signaling::log::Get("gateway");
   signaling::gateway::GatewayOptions o;
   o.address = absl::GetFlag(FLAGS_address);
@@ -90,32 +83,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   const absl::Duration grace = o.drain_grace;
-  auto& registry = signaling::metrics::DefaultRegistry();
-  (void)signaling::metrics::AddProcessMetrics(registry);
-  o.registry = &registry;
+  o.registry = &signaling::metrics::DefaultRegistry();
   auto gateway = signaling::gateway::Gateway::Start(std::move(o));
   if (!gateway.ok()) {
     std::fprintf(stderr, "signaling-gateway: %s\n", std::string(gateway.status().message()).c_str());
     return 2;
   }
-  signaling::admin::AdminOptions admin_options;
-  admin_options.address = absl::GetFlag(FLAGS_admin_address);
-  const int admin_port = absl::GetFlag(FLAGS_admin_port);
-  if (admin_port < 0 || admin_port > 65535) signaling::config::FailSetting("admin_port", "must be 0..65535");
-  admin_options.port = static_cast<unsigned short>(admin_port);
-  admin_options.registry = &registry;
-  admin_options.ready = [g = gateway->get()] { return g->Ready(); };
-  auto admin = signaling::admin::AdminServer::Start(admin_options);
-  if (!admin.ok()) {
-    std::fprintf(stderr, "signaling-gateway: admin: %s\n", std::string(admin.status().message()).c_str());
-    return 2;
-  }
-  log->info("listening on port {}, admin port {}", (*gateway)->port(), (*admin)->port());
+  auto admin = signaling::admin::StartAdminOrDie([g = gateway->get()] { return g->Ready(); });
+  log->info("listening on port {}, admin port {}", (*gateway)->port(), admin->port());
   signaling::config::WaitForStopSignal();
   log->info("draining");
   (*gateway)->Drain(grace);
   (*gateway)->Stop();
-  (*admin)->Stop();
+  admin->Stop();
   log->info("stopped");
   return 0;
 }

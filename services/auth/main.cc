@@ -3,11 +3,10 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "common/admin/admin_http.h"
+#include "common/admin/service.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
-#include "common/metrics/metrics.h"
 #include "services/auth/auth_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7002", "gRPC listen address");
@@ -21,15 +20,10 @@ ABSL_FLAG(bool, grpc_insecure, false, "serve gRPC in plaintext (development only
 ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
-ABSL_FLAG(std::string, admin_address, "127.0.0.1", "admin HTTP address (metrics, health)");
-ABSL_FLAG(int, admin_port, 9102, "admin HTTP port");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
 
 int main(int argc, char** argv) {
   using signaling::config::FailSetting;
-  signaling::config::BlockStopSignals();
-  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-auth --key kid:alg:path [flags]");
-  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) FailSetting("log_level", "unknown level");
+  signaling::admin::InitService(argc, argv, "signaling-auth --key kid:alg:path [flags]", 9102);
   auto log = signaling::log::Get("auth");
 
   signaling::auth::AuthServerOptions options;
@@ -51,32 +45,19 @@ int main(int argc, char** argv) {
   options.max_message_bytes = max_token + 1024;
   options.tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
                  absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
-  auto& registry = signaling::metrics::DefaultRegistry();
-  (void)signaling::metrics::AddProcessMetrics(registry);
-  options.registry = &registry;
+  options.registry = &signaling::metrics::DefaultRegistry();
 
   auto server = signaling::auth::AuthServer::Start(std::move(options));
   if (!server.ok()) {
     std::fprintf(stderr, "signaling-auth: %s\n", std::string(server.status().message()).c_str());
     return 2;
   }
-  signaling::admin::AdminOptions admin_options;
-  admin_options.address = absl::GetFlag(FLAGS_admin_address);
-  const int admin_port = absl::GetFlag(FLAGS_admin_port);
-  if (admin_port < 0 || admin_port > 65535) FailSetting("admin_port", "must be 0..65535");
-  admin_options.port = static_cast<unsigned short>(admin_port);
-  admin_options.registry = &registry;
-  admin_options.ready = [s = server->get()] { return s->Ready(); };
-  auto admin = signaling::admin::AdminServer::Start(admin_options);
-  if (!admin.ok()) {
-    std::fprintf(stderr, "signaling-auth: admin: %s\n", std::string(admin.status().message()).c_str());
-    return 2;
-  }
-  log->info("listening on port {}, admin port {}", (*server)->port(), (*admin)->port());
+  auto admin = signaling::admin::StartAdminOrDie([s = server->get()] { return s->Ready(); });
+  log->info("listening on port {}, admin port {}", (*server)->port(), admin->port());
   signaling::config::WaitForStopSignal();
   log->info("draining");
   (*server)->Shutdown(absl::Seconds(5));
-  (*admin)->Stop();
+  admin->Stop();
   log->info("stopped");
   return 0;
 }

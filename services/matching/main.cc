@@ -5,9 +5,8 @@
 
 #include "absl/flags/flag.h"
 #include "common/config/flags.h"
-#include "common/admin/admin_http.h"
+#include "common/admin/service.h"
 #include "common/config/signals.h"
-#include "common/metrics/metrics.h"
 #include "common/log/log.h"
 #include "services/matching/matching_server.h"
 
@@ -31,9 +30,6 @@ ABSL_FLAG(int, max_candidates_per_message, 100, "candidates in one offer/answer"
 ABSL_FLAG(int, max_candidates_per_session, 500, "candidates one session may send");
 ABSL_FLAG(double, rate_per_second, 20, "message rate per session (token bucket)");
 ABSL_FLAG(double, rate_burst, 50, "burst of the token bucket");
-ABSL_FLAG(std::string, admin_address, "127.0.0.1", "admin HTTP address (metrics, health)");
-ABSL_FLAG(int, admin_port, 9101, "admin HTTP port");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, off");
 
 namespace {
 
@@ -45,11 +41,7 @@ int Positive(const char* name, int value) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  signaling::config::BlockStopSignals();
-  signaling::config::ParseFlagsAndEnv(argc, argv, "signaling-matching [flags]");
-  if (!signaling::log::SetLevel(absl::GetFlag(FLAGS_log_level))) {
-    signaling::config::FailSetting("log_level", "unknown level");
-  }
+  signaling::admin::InitService(argc, argv, "signaling-matching [flags]", 9101);
   auto log = signaling::log::Get("matching");
 
   signaling::matching::MatchingServerOptions options;
@@ -81,32 +73,19 @@ int main(int argc, char** argv) {
   if (limits.rate_per_second <= 0) signaling::config::FailSetting("rate_per_second", "must be positive");
   if (limits.rate_burst < 1) signaling::config::FailSetting("rate_burst", "must be at least 1");
 
-  auto& registry = signaling::metrics::DefaultRegistry();
-  (void)signaling::metrics::AddProcessMetrics(registry);
-  options.registry = &registry;
+  options.registry = &signaling::metrics::DefaultRegistry();
   auto server = signaling::matching::MatchingServer::Start(std::move(options));
   if (!server.ok()) {
     std::fprintf(stderr, "signaling-matching: %s\n", server.status().ToString().c_str());
     return 2;
   }
-  signaling::admin::AdminOptions admin_options;
-  admin_options.address = absl::GetFlag(FLAGS_admin_address);
-  const int admin_port = absl::GetFlag(FLAGS_admin_port);
-  if (admin_port < 0 || admin_port > 65535) signaling::config::FailSetting("admin_port", "must be 0..65535");
-  admin_options.port = static_cast<unsigned short>(admin_port);
-  admin_options.registry = &registry;
-  admin_options.ready = [s = server->get()] { return s->Ready(); };
-  auto admin = signaling::admin::AdminServer::Start(admin_options);
-  if (!admin.ok()) {
-    std::fprintf(stderr, "signaling-matching: admin: %s\n", admin.status().ToString().c_str());
-    return 2;
-  }
-  log->info("listening on port {}, admin port {}", (*server)->port(), (*admin)->port());
+  auto admin = signaling::admin::StartAdminOrDie([s = server->get()] { return s->Ready(); });
+  log->info("listening on port {}, admin port {}", (*server)->port(), admin->port());
   signaling::config::WaitForStopSignal();
   log->info("draining");
   (*server)->SetNotServing();
   (*server)->Shutdown(absl::Seconds(5));
-  (*admin)->Stop();
+  admin->Stop();
   log->info("stopped");
   return 0;
 }
