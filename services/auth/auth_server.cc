@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/net/grpc_server.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -31,15 +32,10 @@ class AuthServer::Impl final : public v1::TokenVerifier::CallbackService {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options_.listen, *credentials, &port_);
     builder.RegisterService(this);
-    builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
-    builder.SetMaxSendMessageSize(options_.max_message_bytes);
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
-    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    grpc::ResourceQuota quota("auth");
-    quota.SetMaxThreads(32);
-    builder.SetResourceQuota(quota);
+    net::ApplyServerLimits(builder,
+                           {options_.max_message_bytes, options_.max_message_bytes,
+                            options_.max_concurrent_streams, 32},
+                           "auth");
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));

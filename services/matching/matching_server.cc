@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
+#include "common/net/grpc_server.h"
 #include "services/matching/matching_metrics.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -372,15 +373,11 @@ absl::Status MatchingServer::Impl::Init() {
   builder.AddListeningPort(options_.listen, *server_credentials, &port_);
   builder.RegisterService(static_cast<v1::Matching::CallbackService*>(this));
   builder.RegisterService(static_cast<v1::MatchingAdmin::CallbackService*>(this));
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  builder.SetMaxSendMessageSize(options_.max_message_bytes * 64);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  grpc::ResourceQuota quota("matching");
-  quota.SetMaxThreads(64);
-  builder.SetResourceQuota(quota);
+  // Relay batches carry many sessions' messages: sends may be larger.
+  net::ApplyServerLimits(builder,
+                         {options_.max_message_bytes, options_.max_message_bytes * 64,
+                          options_.max_concurrent_streams, 64},
+                         "matching");
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
