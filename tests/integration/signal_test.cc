@@ -67,7 +67,9 @@ class SignalTest : public ::testing::TestWithParam<std::string> {
     b.Send(JoinOfferer(stack_.Token(subject, {}, {"kiosk-*"}), id, wait_ms));
     auto joined = b.Read();
     EXPECT_EQ(KindOf(joined), "joined");
-    if (joined.ok()) EXPECT_EQ(joined->joined().target_id(), id);
+    if (joined.ok()) {
+      EXPECT_EQ(joined->joined().target_id(), id);
+    }
     return b;
   }
 
@@ -78,8 +80,12 @@ class SignalTest : public ::testing::TestWithParam<std::string> {
     auto pb = b.Read();
     EXPECT_EQ(KindOf(pa), "paired");
     EXPECT_EQ(KindOf(pb), "paired");
-    if (pa.ok()) EXPECT_EQ(pa->paired().peer().subject(), "user-42");
-    if (pb.ok()) EXPECT_EQ(pb->paired().peer().subject(), "kiosk-owner");
+    if (pa.ok()) {
+      EXPECT_EQ(pa->paired().peer().subject(), "user-42");
+    }
+    if (pb.ok()) {
+      EXPECT_EQ(pb->paired().peer().subject(), "kiosk-owner");
+    }
     return {&a, &b};
   }
 
@@ -180,7 +186,7 @@ TEST_P(SignalTest, DifferentSubjectGetsIdTaken) {
 }
 
 TEST_P(SignalTest, PeerBusy) {
-  auto [a, b] = Pair();
+  Pair();
   WsClient& c = Offerer("kiosk-7", "user-43");
   EXPECT_EQ(KindOf(c.Read()), "error:PEER_BUSY");
   EXPECT_EQ(c.WaitClose(), 1013);
