@@ -21,6 +21,7 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   metrics::CounterFamily* started = nullptr;
   metrics::CounterFamily* completed = nullptr;
   metrics::CounterFamily* rate_limited = nullptr;
+  metrics::CounterFamily* auth_throttled = nullptr;
   metrics::HistogramFamily* join_to_paired = nullptr;
   metrics::HistogramFamily* offer_to_answer = nullptr;
   metrics::HistogramFamily* verify_seconds = nullptr;
@@ -39,6 +40,7 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
            Assign(r.AddCounter("signaling_matching_messages_relayed_total", "Messages relayed, by kind.", {"kind"}), &relayed_),
            Assign(r.AddCounter("signaling_matching_refused_total", "Refused client messages, by error code.", {"code"}), &refused_),
            Assign(r.AddCounter("signaling_matching_rate_limited_total", "Messages refused by the rate limit."), &rate_limited),
+           Assign(r.AddCounter("signaling_matching_auth_throttled_total", "Joins delayed or refused after repeated authentication failures from one address."), &auth_throttled),
            Assign(r.AddHistogram("signaling_matching_join_to_paired_seconds", "Time from an offerer's join to paired.", latency), &join_to_paired),
            Assign(r.AddHistogram("signaling_matching_offer_to_answer_seconds", "Time from offer to answer.", latency), &offer_to_answer),
            Assign(r.AddCounter("signaling_matching_verify_calls_total", "Token verification calls, by result.", {"result"}), &verify_calls_),
@@ -54,6 +56,7 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   pairings_started_ = &started->With({});
   pairings_completed_ = &completed->With({});
   rate_limited_ = &rate_limited->With({});
+  auth_throttled_ = &auth_throttled->With({});
   join_to_paired_ = &join_to_paired->With({});
   offer_to_answer_ = &offer_to_answer->With({});
   verify_seconds_ = &verify_seconds->With({});
@@ -90,6 +93,7 @@ void MatchingMetrics::Sample(PairingEngine& engine) {
   for (int k = 0; k < 3; ++k) relayed_->With({{"kind", kinds[k]}}).RaiseTo(c.relayed[k]);
   for (const auto& [code, count] : c.refused) refused_->With({{"code", code}}).RaiseTo(count);
   rate_limited_->RaiseTo(c.rate_limited);
+  auth_throttled_->RaiseTo(c.auth_throttled);
   for (double v : c.join_to_paired_seconds) join_to_paired_->Observe(v);
   for (double v : c.offer_to_answer_seconds) offer_to_answer_->Observe(v);
   c.join_to_paired_seconds.clear();

@@ -41,6 +41,7 @@ class MatchingMetrics {
   metrics::CounterFamily* relayed_ = nullptr;
   metrics::CounterFamily* refused_ = nullptr;
   metrics::Counter* rate_limited_ = nullptr;
+  metrics::Counter* auth_throttled_ = nullptr;
   metrics::Histogram* join_to_paired_ = nullptr;
   metrics::Histogram* offer_to_answer_ = nullptr;
   metrics::CounterFamily* verify_calls_ = nullptr;

@@ -56,7 +56,8 @@ PairingEngine::PairingEngine(EngineLimits limits,
                              std::unique_ptr<AcceptorDirectory> directory)
     : limits_(std::move(limits)),
       directory_(directory ? std::move(directory)
-                           : std::make_unique<InMemoryAcceptorDirectory>()) {}
+                           : std::make_unique<InMemoryAcceptorDirectory>()),
+      throttle_(limits_.auth_throttle) {}
 
 PairingEngine::Session* PairingEngine::Find(SessionKey key) {
   auto it = sessions_.find(key);
@@ -225,6 +226,12 @@ void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join,
          kCloseUnauthenticated);
     return;
   }
+  if (throttle_.LockedOut(s.meta.client_ip, now)) {
+    ++counters_.auth_throttled;
+    Fail(out, s, v1::Error::UNAUTHENTICATED, "too many failed attempts, try again later",
+         kCloseUnauthenticated);
+    return;
+  }
   s.role = join.role();
   s.id = id;
   s.state = State::kVerifying;
@@ -263,6 +270,13 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
   }
   if (!principal.ok()) {
     if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
+      // Repeated failures from one address are answered ever more slowly.
+      const absl::Duration delay = throttle_.RecordFailure(s->meta.client_ip, now);
+      if (delay > absl::ZeroDuration()) {
+        ++counters_.auth_throttled;
+        Arm(*s, kFailDelay, now + delay);
+        return out;
+      }
       Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token",
            kCloseUnauthenticated);
     } else {
@@ -271,6 +285,7 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
     }
     return out;
   }
+  throttle_.RecordSuccess(s->meta.client_ip);
   JoinVerified(out, *s, *principal, now);
   return out;
 }
@@ -604,6 +619,9 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
       out.push_back(CloseAction{key, kCloseNormal, "negotiation timed out"});
       break;
     }
+    case kFailDelay:
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token", kCloseUnauthenticated);
+      break;
     case kTimerCount:
       break;
   }

@@ -28,6 +28,7 @@
 #include "common/sdp/ice_candidate.h"
 #include "common/sdp/sdp.h"
 #include "services/matching/acceptor_directory.h"
+#include "services/matching/auth_throttle.h"
 #include "signaling/v1/matching.pb.h"
 #include "signaling/v1/signaling.pb.h"
 
@@ -48,6 +49,7 @@ struct EngineLimits {
   int rate_abuse_threshold = 50;
   sdp::SdpLimits sdp;
   sdp::CandidateLimits candidate;
+  AuthThrottleLimits auth_throttle;
 };
 
 // What a verified token grants; see services/auth.
@@ -93,6 +95,7 @@ struct EngineCounters {
   uint64_t pairings_ended[5] = {};  // by v1::PeerLeft::Reason
   uint64_t relayed[3] = {};         // offer, answer, iceCandidate
   uint64_t rate_limited = 0;
+  uint64_t auth_throttled = 0;  // joins refused or delayed for repeated failures
   absl::flat_hash_map<std::string, uint64_t> refused;  // by error code name
   // Latency samples, drained by the adapter; at most kMaxSamples are kept
   // between two drains.
@@ -134,7 +137,7 @@ class PairingEngine {
  private:
   enum class State { kAwaitingJoin, kVerifying, kWaiting, kRegistered, kPaired };
   enum class Negotiation { kAwaitingOffer, kAwaitingAnswer, kStable };
-  enum Timer { kJoinDeadline, kWaitDeadline, kTokenExpiry, kNegotiation, kTimerCount };
+  enum Timer { kJoinDeadline, kWaitDeadline, kTokenExpiry, kNegotiation, kFailDelay, kTimerCount };
   enum class VerifyPurpose { kJoin, kRefresh };
 
   struct Session {
@@ -214,6 +217,7 @@ class PairingEngine {
   size_t pending_verifications_ = 0;
   uint64_t next_request_ = 1;
   EngineCounters counters_;
+  AuthThrottle throttle_;
 };
 
 // Whether `id` is a valid peerId/targetId: 1..max bytes of

@@ -563,6 +563,50 @@ TEST_F(EngineTest, RateLimitThenAbuseCloses4029) {
   EXPECT_EQ(Kinds(a), "joined paired peerLeft:DISCONNECTED");
 }
 
+TEST_F(EngineTest, RepeatedAuthFailuresAreDelayedThenLockedOut) {
+  // Defaults: 5 failures answered at once, then 250 ms, 500 ms, ... (max
+  // 4 s); the 30th failure locks the address out for 5 minutes.
+  for (int i = 0; i < 5; ++i) {
+    const SessionKey s = JoinAcceptor("bad", "kiosk-7");
+    EXPECT_EQ(CloseCode(s), 4001u) << i;
+  }
+  const SessionKey slow = JoinAcceptor("bad", "kiosk-7");
+  EXPECT_FALSE(CloseCode(slow).has_value());
+  Advance(absl::Milliseconds(249));
+  EXPECT_FALSE(CloseCode(slow).has_value());
+  Advance(absl::Milliseconds(1));
+  EXPECT_EQ(Kinds(slow), "error:UNAUTHENTICATED");
+  EXPECT_EQ(CloseCode(slow), 4001u);
+  for (int i = 6; i < 30; ++i) {
+    const SessionKey s = JoinAcceptor("bad", "kiosk-7");
+    Advance(absl::Seconds(4));
+    EXPECT_EQ(CloseCode(s), 4001u) << i;
+  }
+  // Locked out: even a valid token is refused without verification.
+  AddToken("A", "kiosk-owner", {"kiosk-*"}, {});
+  const SessionKey good = JoinAcceptor("A", "kiosk-7");
+  EXPECT_EQ(Kinds(good), "error:UNAUTHENTICATED");
+  EXPECT_EQ(engine_.counters().auth_throttled, 26u);  // 25 delayed, 1 locked out
+  Advance(absl::Minutes(5));
+  const SessionKey later = JoinAcceptor("A", "kiosk-7");
+  EXPECT_EQ(Kinds(later), "joined");
+  Apply(engine_.OnTransportClosed(later, now_));
+  ExpectEmpty();
+}
+
+TEST_F(EngineTest, ThrottleIsPerAddressAndSuccessClearsIt) {
+  AuthThrottle throttle;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::ZeroDuration());
+  EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::Milliseconds(250));
+  EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::Milliseconds(500));
+  EXPECT_EQ(throttle.RecordFailure("198.51.100.2", now_), absl::ZeroDuration());
+  throttle.RecordSuccess("198.51.100.1");
+  EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::ZeroDuration());
+  // A quiet address is forgotten.
+  for (int i = 0; i < 10; ++i) throttle.RecordFailure("198.51.100.3", now_);
+  EXPECT_EQ(throttle.RecordFailure("198.51.100.3", now_ + absl::Minutes(11)), absl::ZeroDuration());
+}
+
 TEST_F(EngineTest, AdminDisconnectAndCloseAll) {
   auto [a, b] = PairUp();
   bool found = false;
