@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libboost-dev libspdlog-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
-  chromium prometheus
+  chromium prometheus openssl
 )
 # Node.js may come from another source than Debian's; add it only if absent.
 command -v node >/dev/null || packages+=(nodejs)
