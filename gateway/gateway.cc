@@ -145,6 +145,9 @@ void Gateway::Impl::Accept() {
         boost::system::error_code ignored;
         socket.close(ignored);
       } else {
+        // Signaling messages are small and latency-bound: no Nagle delay.
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         if (self->tls) {
           std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)->Run();
         } else {

@@ -210,12 +210,11 @@ void WsSession<NextLayer>::Deliver(const v1::ServerMessage& message) {
 
 template <class NextLayer>
 void WsSession<NextLayer>::Enqueue(std::string data, bool text) {
-  if (ended_) return;
+  if (ended_ || close_requested_) return;
   queued_bytes_ += data.size();
   if (queued_bytes_ > gateway_->options.max_outbound_bytes) {
     // A slow reader: drop what it has not taken and close with 1013.
-    queue_.clear();
-    queued_bytes_ = 0;
+    DropQueued();
     if (log::ShouldLog("slow-reader")) {
       log::Get("gateway")->info("closing a slow reader");
     }
@@ -224,6 +223,14 @@ void WsSession<NextLayer>::Enqueue(std::string data, bool text) {
   }
   queue_.push_back(Frame{std::move(data), text});
   DoWrite();
+}
+
+template <class NextLayer>
+void WsSession<NextLayer>::DropQueued() {
+  // The frame being written stays: the write in flight still reads it.
+  const std::size_t keep = writing_ && !queue_.empty() ? 1 : 0;
+  queue_.erase(queue_.begin() + keep, queue_.end());
+  queued_bytes_ = keep ? queue_.front().data.size() : 0;
 }
 
 template <class NextLayer>
@@ -244,6 +251,7 @@ void WsSession<NextLayer>::OnWrite(beast::error_code ec, std::size_t) {
     queued_bytes_ = 0;
     return;
   }
+  if (queue_.empty()) return;  // ended while the write was in flight
   queued_bytes_ -= queue_.front().data.size();
   queue_.pop_front();
   if (!queue_.empty()) {
@@ -323,8 +331,7 @@ void WsSession<NextLayer>::End() {
     gateway_->metrics.Closed(code);
   }
   idle_timer_.cancel();
-  queue_.clear();
-  queued_bytes_ = 0;
+  DropQueued();
   gateway_->Unregister(conn_);
   if (generation_ != 0) gateway_->relay->Closed(conn_, generation_);
 }

@@ -70,6 +70,7 @@ class WsSession final : public Connection,
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Deliver(const v1::ServerMessage& message);
   void Enqueue(std::string data, bool text);
+  void DropQueued();
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   // Flushes what is queued, then sends a close frame with `code`.
