@@ -1,0 +1,628 @@
+// Operations, end to end: the three REAL service binaries run as child
+// processes on loopback. Their /metrics are checked for exact values after a
+// scripted session mix and validated by `promtool check metrics`; a real
+// Prometheus scrapes them; /healthz, /readyz and the SIGTERM drain are
+// exercised against the running processes.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "services/auth/jwt.h"
+#include "tests/integration/ws_client.h"
+
+extern char** environ;
+
+namespace signaling::testing {
+namespace {
+
+constexpr char kCandidate[] = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host";
+constexpr char kPrometheus[] = "/usr/bin/prometheus";
+constexpr char kPromtool[] = "/usr/bin/promtool";
+
+std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
+  if (!m.ok()) return "<" + std::string(m.status().message()) + ">";
+  switch (m->kind_case()) {
+    case v1::ServerMessage::kJoined: return "joined";
+    case v1::ServerMessage::kPaired: return "paired";
+    case v1::ServerMessage::kOffer: return "offer";
+    case v1::ServerMessage::kAnswer: return "answer";
+    case v1::ServerMessage::kIceCandidate: return "iceCandidate";
+    case v1::ServerMessage::kPeerLeft:
+      return "peerLeft:" + v1::PeerLeft::Reason_Name(m->peer_left().reason());
+    case v1::ServerMessage::kError: return "error:" + v1::Error::Code_Name(m->error().code());
+    case v1::ServerMessage::kGoAway: return "goAway";
+    case v1::ServerMessage::kPong: return "pong";
+    default: return "?";
+  }
+}
+
+// A free TCP port on loopback: bind port 0, read it back, release it.
+uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct HttpResult {
+  int status = -1;  // -1: no response
+  std::string body;
+};
+
+// A minimal blocking HTTP/1.1 GET on loopback, bounded by `timeout` per I/O.
+HttpResult HttpGet(uint16_t port, const std::string& target,
+                   absl::Duration timeout = absl::Seconds(2)) {
+  HttpResult result;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return result;
+  timeval tv{};
+  tv.tv_sec = absl::ToInt64Seconds(timeout);
+  tv.tv_usec = absl::ToInt64Microseconds(timeout) % 1000000;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return result;
+  }
+  const std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
+                                           "\r\nConnection: close\r\n\r\n");
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return result;
+  }
+  std::string data;
+  char buf[16384];
+  std::optional<size_t> total;  // header + body length, once known
+  while (!total || data.size() < *total) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;  // EOF, error or timeout
+    data.append(buf, static_cast<size_t>(n));
+    if (!total) {
+      const size_t end = data.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::string headers = data.substr(0, end);
+        for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const size_t cl = headers.find("\r\ncontent-length:");
+        if (cl != std::string::npos) total = end + 4 + std::stoul(headers.substr(cl + 17));
+      }
+    }
+  }
+  close(fd);
+  const size_t end = data.find("\r\n\r\n");
+  if (data.rfind("HTTP/1.", 0) != 0 || end == std::string::npos || data.size() < 12) return result;
+  result.status = std::atoi(data.substr(9, 3).c_str());
+  result.body = data.substr(end + 4);
+  return result;
+}
+
+// Sample lines of a Prometheus text exposition: "name{labels}" -> value.
+std::map<std::string, double> ParseMetrics(const std::string& body) {
+  std::map<std::string, double> out;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t sp = line.rfind(' ');
+    if (sp == std::string::npos) continue;
+    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
+  }
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A child process started with posix_spawn; stdout and stderr go to `log`.
+class Child {
+ public:
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() { Kill(); }
+
+  bool Spawn(const std::vector<std::string>& args, const std::string& log) {
+    log_ = log;
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int rc = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) pid_ = -1;
+    return rc == 0;
+  }
+
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  const std::string& log() const { return log_; }
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
+  // The exit status (as from waitpid) once the child ended within `timeout`;
+  // nullopt if it is still running. Polls; no fixed sleep.
+  std::optional<int> WaitExit(absl::Duration timeout) {
+    if (pid_ <= 0) return status_;
+    const absl::Time deadline = absl::Now() + timeout;
+    do {
+      int status = 0;
+      const pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        status_ = status;
+        return status_;
+      }
+      if (r < 0) {
+        pid_ = -1;
+        return status_;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    } while (absl::Now() < deadline);
+    return std::nullopt;
+  }
+
+  // SIGTERM, a bounded wait, then SIGKILL.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    if (WaitExit(absl::Seconds(3))) return;
+    kill(pid_, SIGKILL);
+    WaitExit(absl::Seconds(5));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string log_;
+};
+
+std::string DescribeStatus(const std::optional<int>& status) {
+  if (!status) return "still running";
+  if (WIFEXITED(*status)) return absl::StrCat("exit ", WEXITSTATUS(*status));
+  if (WIFSIGNALED(*status)) return absl::StrCat("signal ", WTERMSIG(*status));
+  return absl::StrCat("status ", *status);
+}
+
+// auth + matching + gateway as real processes.
+class OpsStack {
+ public:
+  explicit OpsStack(int drain_grace_ms = 1500) : drain_grace_ms_(drain_grace_ms) {
+    char dir[] = "/tmp/signaling-ops-XXXXXX";
+    dir_ = mkdtemp(dir);
+    key_path_ = dir_ + "/dev.key";
+    auto material = auth::GenerateKeyMaterial("HS256");
+    EXPECT_TRUE(material.ok());
+    if (material.ok()) std::ofstream(key_path_, std::ios::binary) << *material;
+    auth_port = FreePort();
+    matching_port = FreePort();
+    gateway_port = FreePort();
+    auth_admin = FreePort();
+    matching_admin = FreePort();
+    gateway_admin = FreePort();
+  }
+
+  ~OpsStack() {
+    gateway.Kill();
+    matching.Kill();
+    auth.Kill();
+    if (::testing::Test::HasFailure()) {
+      for (const char* name : {"auth", "matching", "gateway"}) {
+        std::string log = ReadFile(dir_ + "/" + name + ".log");
+        if (log.size() > 4000) log = log.substr(log.size() - 4000);
+        std::fprintf(stderr, "---- %s.log (tail) ----\n%s\n", name, log.c_str());
+      }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Starts the three services and waits (bounded) until all are ready.
+  bool Start() {
+    auto port = [](uint16_t p) { return std::to_string(p); };
+    if (!auth.Spawn({OPS_AUTH_BIN, "--listen", "127.0.0.1:" + port(auth_port), "--key",
+                     "dev:HS256:" + key_path_, "--grpc_insecure", "--admin_port",
+                     port(auth_admin)},
+                    dir_ + "/auth.log"))
+      return false;
+    if (!matching.Spawn({OPS_MATCHING_BIN, "--listen", "127.0.0.1:" + port(matching_port),
+                         "--auth_target", "127.0.0.1:" + port(auth_port), "--grpc_insecure",
+                         "--admin_port", port(matching_admin)},
+                        dir_ + "/matching.log"))
+      return false;
+    if (!gateway.Spawn({OPS_GATEWAY_BIN, "--address", "127.0.0.1", "--port", port(gateway_port),
+                        "--matching_target", "127.0.0.1:" + port(matching_port),
+                        "--grpc_insecure", "--dev_mode", "--admin_port", port(gateway_admin),
+                        "--drain_grace_ms", std::to_string(drain_grace_ms_),
+                        "--go_away_reconnect_ms", "500"},
+                       dir_ + "/gateway.log"))
+      return false;
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    for (uint16_t admin : {auth_admin, matching_admin, gateway_admin}) {
+      while (HttpGet(admin, "/readyz", absl::Milliseconds(500)).status != 200) {
+        if (absl::Now() > deadline) {
+          ADD_FAILURE() << "service with admin port " << admin << " not ready in time";
+          return false;
+        }
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+    return true;
+  }
+
+  std::string Token(const std::string& subject, const std::vector<std::string>& accept,
+                    const std::vector<std::string>& offer) {
+    auto key = auth::LoadSigningKey("dev", "HS256", key_path_);
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (!key.ok()) return "";
+    nlohmann::json claims = {{"sub", subject},
+                             {"aud", "signaling"},
+                             {"exp", absl::ToUnixSeconds(absl::Now()) + 600},
+                             {"grants", {{"accept", accept}, {"offer", offer}}}};
+    auto token = auth::SignJwt(*key, claims);
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : "";
+  }
+
+  std::unique_ptr<WsClient> Connect() {
+    auto c = WsClient::Connect(gateway_port, "signaling.v1.json", {{"Origin", "http://x"}});
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  const std::string& dir() const { return dir_; }
+
+  uint16_t auth_port, matching_port, gateway_port;
+  uint16_t auth_admin, matching_admin, gateway_admin;
+  Child auth, matching, gateway;
+
+ private:
+  int drain_grace_ms_;
+  std::string dir_;
+  std::string key_path_;
+};
+
+// A joined acceptor `id` and a joined offerer, paired.
+void JoinPair(OpsStack& s, const std::string& id, std::unique_ptr<WsClient>& a,
+              std::unique_ptr<WsClient>& b) {
+  a = s.Connect();
+  ASSERT_TRUE(a);
+  a->Send(JoinAcceptor(s.Token("owner-" + id, {id}, {}), id));
+  ASSERT_EQ(KindOf(a->Read()), "joined");
+  b = s.Connect();
+  ASSERT_TRUE(b);
+  b->Send(JoinOfferer(s.Token("user-" + id, {}, {"kiosk-*"}), id));
+  ASSERT_EQ(KindOf(b->Read()), "joined");
+  ASSERT_EQ(KindOf(a->Read()), "paired");
+  ASSERT_EQ(KindOf(b->Read()), "paired");
+}
+
+// Offer, answer and one candidate each way.
+void Negotiate(WsClient& a, WsClient& b) {
+  b.Send(Offer(kTestOffer));
+  ASSERT_EQ(KindOf(a.Read()), "offer");
+  a.Send(Answer(kTestAnswer));
+  ASSERT_EQ(KindOf(b.Read()), "answer");
+  b.Send(Candidate(kCandidate));
+  ASSERT_EQ(KindOf(a.Read()), "iceCandidate");
+  a.Send(Candidate(kCandidate));
+  ASSERT_EQ(KindOf(b.Read()), "iceCandidate");
+}
+
+// Runs promtool on a /metrics body: exit code and combined output.
+std::pair<int, std::string> Promtool(const std::string& dir, const std::string& name,
+                                     const std::string& body) {
+  const std::string in = dir + "/" + name + ".prom";
+  const std::string out = dir + "/" + name + ".promtool";
+  std::ofstream(in, std::ios::binary) << body;
+  const int rc = std::system(
+      absl::StrCat(kPromtool, " check metrics < ", in, " > ", out, " 2>&1").c_str());
+  return {rc == -1 ? -1 : WEXITSTATUS(rc), ReadFile(out)};
+}
+
+TEST(OpsTest, MetricsAfterScriptedSessionMix) {
+  OpsStack s;
+  ASSERT_TRUE(s.Start());
+  int joins = 0;  // joins carrying a valid token: each is one verification
+
+  // Pairing 1: full negotiation, then the offerer leaves.
+  std::unique_ptr<WsClient> a1, b1, a2, b2;
+  JoinPair(s, "kiosk-1", a1, b1);
+  joins += 2;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  Negotiate(*a1, *b1);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  b1->Send(Leave());
+  EXPECT_EQ(KindOf(a1->Read()), "peerLeft:LEFT");
+  EXPECT_EQ(b1->WaitClose(), 1000);
+
+  // Pairing 2: full negotiation, stays live.
+  JoinPair(s, "kiosk-2", a2, b2);
+  joins += 2;
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  Negotiate(*a2, *b2);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+
+  // An offerer targeting an id its token does not grant.
+  auto denied = s.Connect();
+  ASSERT_TRUE(denied);
+  denied->Send(JoinOfferer(s.Token("user-x", {}, {"kiosk-*"}), "vault-1"));
+  ++joins;
+  EXPECT_EQ(KindOf(denied->Read()), "error:PERMISSION_DENIED");
+  EXPECT_EQ(denied->WaitClose(), 4003);
+
+  // Malformed JSON.
+  auto malformed = s.Connect();
+  ASSERT_TRUE(malformed);
+  malformed->SendRaw("{\"join\": {", true);
+  EXPECT_EQ(KindOf(malformed->Read()), "error:INVALID_MESSAGE");
+  EXPECT_EQ(malformed->WaitClose(), 1007);
+
+  const int open_clients = 3;  // a1, a2, b2
+  const std::vector<std::pair<std::string, double>> gateway_expect = {
+      {"signaling_gateway_connections", open_clients},
+      {"signaling_gateway_connections_opened_total", 6},
+      {"signaling_gateway_connections_closed_total{code=\"1000\"}", 1},
+      {"signaling_gateway_connections_closed_total{code=\"4003\"}", 1},
+      {"signaling_gateway_connections_closed_total{code=\"1007\"}", 1},
+      {"signaling_gateway_invalid_messages_total", 1},
+      {"signaling_gateway_matching_connected", 1},
+  };
+  const std::vector<std::pair<std::string, double>> matching_expect = {
+      {"signaling_matching_pairings_started_total", 2},
+      {"signaling_matching_pairings_completed_total", 2},
+      {"signaling_matching_messages_relayed_total{kind=\"offer\"}", 2},
+      {"signaling_matching_messages_relayed_total{kind=\"answer\"}", 2},
+      {"signaling_matching_messages_relayed_total{kind=\"iceCandidate\"}", 4},
+      {"signaling_matching_pairings_ended_total{reason=\"LEFT\"}", 1},
+      {"signaling_matching_pairings_ended_total{reason=\"DISCONNECTED\"}", 0},
+      {"signaling_matching_pairings_ended_total{reason=\"TIMEOUT\"}", 0},
+      {"signaling_matching_pairings_ended_total{reason=\"REPLACED\"}", 0},
+      {"signaling_matching_refused_total{code=\"PERMISSION_DENIED\"}", 1},
+      {"signaling_matching_offer_to_answer_seconds_count", 2},
+      {"signaling_matching_join_to_paired_seconds_count", 2},
+      {"signaling_matching_verify_calls_total{result=\"ok\"}", joins},
+      {"signaling_matching_verify_calls_total{result=\"unauthenticated\"}", 0},
+      {"signaling_matching_pairings", 1},
+      {"signaling_matching_ids", 2},
+      {"signaling_matching_waiting_offerers", 0},
+      {"signaling_matching_sessions{role=\"ACCEPTOR\"}", 2},
+      {"signaling_matching_sessions{role=\"OFFERER\"}", 1},
+  };
+  const std::vector<std::pair<std::string, double>> auth_expect = {
+      {"signaling_auth_verifications_total{result=\"ok\"}", joins},
+      {"signaling_auth_verifications_total{result=\"refused\"}", 0},
+  };
+  struct Target {
+    const char* name;
+    uint16_t port;
+    const std::vector<std::pair<std::string, double>>* expect;
+    std::string body;
+  };
+  std::vector<Target> targets = {{"gateway", s.gateway_admin, &gateway_expect, ""},
+                                 {"matching", s.matching_admin, &matching_expect, ""},
+                                 {"auth", s.auth_admin, &auth_expect, ""}};
+
+  // Close accounting is asynchronous: poll (bounded) until the values settle,
+  // then assert on the last scrape.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  for (;;) {
+    bool all = true;
+    for (Target& t : targets) {
+      HttpResult r = HttpGet(t.port, "/metrics");
+      t.body = r.status == 200 ? r.body : "";
+      const auto m = ParseMetrics(t.body);
+      for (const auto& [key, value] : *t.expect) {
+        auto it = m.find(key);
+        if (it == m.end() || it->second != value) all = false;
+      }
+    }
+    if (all || absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  for (const Target& t : targets) {
+    SCOPED_TRACE(t.name);
+    ASSERT_FALSE(t.body.empty()) << "no /metrics from " << t.name;
+    const auto m = ParseMetrics(t.body);
+    for (const auto& [key, value] : *t.expect) {
+      auto it = m.find(key);
+      if (it == m.end()) {
+        ADD_FAILURE() << t.name << ": missing " << key;
+      } else {
+        EXPECT_EQ(it->second, value) << t.name << ": " << key;
+      }
+    }
+    for (const char* key : {"process_resident_memory_bytes", "process_open_fds",
+                            "process_start_time_seconds"}) {
+      auto it = m.find(key);
+      ASSERT_NE(it, m.end()) << t.name << ": missing " << key;
+      EXPECT_GT(it->second, 0) << t.name << ": " << key;
+    }
+    EXPECT_NE(m.find("process_cpu_seconds_total"), m.end()) << t.name;
+    const auto [rc, out] = Promtool(s.dir(), t.name, t.body);
+    EXPECT_EQ(rc, 0) << t.name << ": promtool: " << out;
+    EXPECT_EQ(out, "") << t.name << ": promtool output";
+  }
+}
+
+TEST(OpsTest, PrometheusScrapesAllThree) {
+  OpsStack s;
+  ASSERT_TRUE(s.Start());
+  const uint16_t prom_port = FreePort();
+  const std::string config = s.dir() + "/prometheus.yml";
+  std::ofstream(config) << "global:\n"
+                           "  scrape_interval: 1s\n"
+                           "  scrape_timeout: 1s\n"
+                           "scrape_configs:\n"
+                           "  - job_name: signaling\n"
+                           "    static_configs:\n"
+                           "      - targets: ['127.0.0.1:"
+                        << s.gateway_admin << "', '127.0.0.1:" << s.matching_admin
+                        << "', '127.0.0.1:" << s.auth_admin << "']\n";
+  Child prometheus;
+  ASSERT_TRUE(prometheus.Spawn({kPrometheus, "--config.file=" + config,
+                                "--storage.tsdb.path=" + s.dir() + "/tsdb",
+                                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                               s.dir() + "/prometheus.log"));
+  std::map<std::string, std::string> up;  // instance -> value
+  std::string last;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (;;) {
+    HttpResult r = HttpGet(prom_port, "/api/v1/query?query=up", absl::Seconds(1));
+    if (r.status == 200) {
+      last = r.body;
+      auto j = nlohmann::json::parse(r.body, nullptr, false);
+      up.clear();
+      if (!j.is_discarded() && j.value("status", "") == "success") {
+        for (const auto& sample : j["data"]["result"]) {
+          up[sample["metric"].value("instance", "")] = sample["value"][1].get<std::string>();
+        }
+      }
+      bool all = up.size() == 3;
+      for (const auto& [instance, value] : up) all = all && value == "1";
+      if (all) break;
+    }
+    if (!prometheus.running() || prometheus.WaitExit(absl::ZeroDuration())) break;
+    if (absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  std::map<std::string, std::string> expected;
+  for (uint16_t p : {s.gateway_admin, s.matching_admin, s.auth_admin}) {
+    expected[absl::StrCat("127.0.0.1:", p)] = "1";
+  }
+  EXPECT_EQ(up, expected) << "last answer: " << last << "\nprometheus log:\n"
+                          << ReadFile(s.dir() + "/prometheus.log").substr(0, 4000);
+  prometheus.Kill();
+}
+
+TEST(OpsTest, HealthAndDrain) {
+  OpsStack s(/*drain_grace_ms=*/1500);
+  ASSERT_TRUE(s.Start());
+  std::unique_ptr<WsClient> a, b;
+  JoinPair(s, "kiosk-7", a, b);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  b->Send(Offer(kTestOffer));
+  ASSERT_EQ(KindOf(a->Read()), "offer");
+  EXPECT_EQ(HttpGet(s.gateway_admin, "/readyz").status, 200);
+  EXPECT_EQ(HttpGet(s.gateway_admin, "/healthz").status, 200);
+
+  const absl::Time term = absl::Now();
+  s.gateway.Signal(SIGTERM);
+
+  // Not ready promptly; still alive.
+  int ready = 0;
+  const absl::Time ready_deadline = term + absl::Seconds(1);
+  while ((ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) != 503 &&
+         absl::Now() < ready_deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(ready, 503) << "readyz did not turn 503 within 1 s of SIGTERM";
+  EXPECT_EQ(HttpGet(s.gateway_admin, "/healthz").status, 200) << "healthz while draining";
+
+  // Both sides are told to go away.
+  for (WsClient* c : {a.get(), b.get()}) {
+    auto m = c->Read(absl::Seconds(1));
+    ASSERT_EQ(KindOf(m), "goAway");
+    EXPECT_EQ(m->go_away().reconnect_after_ms(), 500u);
+  }
+
+  // The pairing is still served during the grace period.
+  b->Send(Candidate(kCandidate));
+  auto relayed = a->Read(absl::Seconds(1));
+  EXPECT_EQ(KindOf(relayed), "iceCandidate");
+  if (relayed.ok()) EXPECT_EQ(relayed->ice_candidate().candidate(), kCandidate);
+  EXPECT_LT(absl::Now() - term, absl::Milliseconds(1500)) << "relay checked after the grace";
+  a->Send(Answer(kTestAnswer));
+  EXPECT_EQ(KindOf(b->Read(absl::Seconds(1))), "answer");
+
+  // After the grace: closed with 1001, not before.
+  EXPECT_EQ(a->WaitClose(absl::Seconds(5)), 1001);
+  const absl::Duration closed_after = absl::Now() - term;
+  EXPECT_EQ(b->WaitClose(absl::Seconds(5)), 1001);
+  EXPECT_GE(closed_after, absl::Milliseconds(1400)) << "closed before the drain grace ended";
+
+  const auto gw = s.gateway.WaitExit(absl::Seconds(5));
+  ASSERT_TRUE(gw.has_value()) << "gateway did not exit after the drain";
+  EXPECT_TRUE(WIFEXITED(*gw) && WEXITSTATUS(*gw) == 0) << "gateway: " << DescribeStatus(gw);
+
+  for (Child* c : {&s.matching, &s.auth}) {
+    c->Signal(SIGTERM);
+    const auto st = c->WaitExit(absl::Seconds(7));
+    EXPECT_TRUE(st && WIFEXITED(*st) && WEXITSTATUS(*st) == 0)
+        << c->log() << ": " << DescribeStatus(st);
+  }
+}
+
+TEST(OpsTest, SecondSigtermExitsAtOnce) {
+  OpsStack s(/*drain_grace_ms=*/30000);
+  ASSERT_TRUE(s.Start());
+  std::unique_ptr<WsClient> a, b;
+  JoinPair(s, "kiosk-7", a, b);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+
+  s.gateway.Signal(SIGTERM);
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  int ready = 0;
+  while ((ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) != 503 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(ready, 503) << "not draining";
+  EXPECT_EQ(KindOf(a->Read(absl::Seconds(1))), "goAway");
+  ASSERT_FALSE(s.gateway.WaitExit(absl::Milliseconds(300)).has_value())
+      << "gateway exited before the grace (30 s) with a live pairing";
+
+  const absl::Time second = absl::Now();
+  s.gateway.Signal(SIGTERM);
+  const auto st = s.gateway.WaitExit(absl::Seconds(2));
+  ASSERT_TRUE(st.has_value()) << "second SIGTERM did not end the gateway within 2 s";
+  EXPECT_LT(absl::Now() - second, absl::Seconds(2));
+  std::printf("gateway after second SIGTERM: %s\n", DescribeStatus(st).c_str());
+}
+
+}  // namespace
+}  // namespace signaling::testing
