@@ -20,10 +20,8 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 300
 echo "== browser end-to-end test (headless Chromium)"
 SIGNALING_BUILD_DIR=$BUILD_DIR bash tests/browser/run.sh
 
-if [ -x tests/deploy/run.sh ]; then
-  echo "== Helm chart and Kubernetes manifests"
-  bash tests/deploy/run.sh
-fi
+echo "== Helm chart and Kubernetes manifests"
+BUILD_DIR=$BUILD_DIR bash tests/deploy/run.sh
 
 echo "== the suite under ASan + UBSan (build-asan)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug ./scripts/build.sh -DSIGNALING_SANITIZE=ON
