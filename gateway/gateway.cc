@@ -54,6 +54,9 @@ absl::Status ValidateOptions(const GatewayOptions& options) {
           "TLS-terminating proxy in front)");
     }
   }
+  if (auto proxies = TrustedProxies::Parse(options.trusted_proxies); !proxies.ok()) {
+    return proxies.status();
+  }
   for (const std::string& origin : options.allowed_origins) {
     if (origin.find("://") == std::string::npos || origin.back() == '/') {
       return absl::InvalidArgumentError(
@@ -66,6 +69,9 @@ absl::Status ValidateOptions(const GatewayOptions& options) {
 Gateway::Impl::Impl(GatewayOptions opts) : options(std::move(opts)) {}
 
 absl::Status Gateway::Impl::Init() {
+  auto proxies = TrustedProxies::Parse(options.trusted_proxies);
+  if (!proxies.ok()) return proxies.status();
+  trusted_proxies = *std::move(proxies);
   if (options.registry != nullptr) {
     if (absl::Status st = metrics.Register(*options.registry); !st.ok()) return st;
     auto connections = options.registry->AddGauge("signaling_gateway_connections",

@@ -18,6 +18,7 @@
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/relay_client.h"
+#include "gateway/upgrade_policy.h"
 
 namespace signaling::gateway {
 
@@ -53,6 +54,7 @@ class Gateway::Impl final : public RelayListener,
   std::vector<std::shared_ptr<Connection>> Sessions();
 
   const GatewayOptions options;
+  TrustedProxies trusted_proxies;  // options.trusted_proxies, parsed
   boost::asio::io_context ioc{options.threads};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   std::unique_ptr<boost::asio::ssl::context> tls;  // set when serving wss

@@ -104,8 +104,7 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
     Refuse("origin", http::status::forbidden, "origin not allowed\n");
     return;
   }
-  const bool from_proxy = std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(),
-                                    peer_ip_) != options.trusted_proxies.end();
+  const bool from_proxy = gateway_->trusted_proxies.Contains(peer_ip_);
   if (!options.dev_mode && !std::is_same_v<NextLayer, TlsStream>) {
     // Plain ws is accepted only from a trusted TLS-terminating proxy.
     auto proto = request.find("x-forwarded-proto");
@@ -116,7 +115,7 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
   }
   auto forwarded = request.find(options.client_ip_header);
   const std::string client_ip =
-      ClientIp(peer_ip_, options.trusted_proxies,
+      ClientIp(peer_ip_, gateway_->trusted_proxies,
                forwarded == request.end() ? std::string_view() : std::string_view(forwarded->value().data(), forwarded->value().size()));
   const bool offered = request.count(http::field::sec_websocket_protocol) > 0;
   const auto subprotocol =

@@ -8,6 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "boost/asio/ip/network_v4.hpp"
+#include "boost/asio/ip/network_v6.hpp"
+
 namespace signaling::gateway {
 
 enum class Subprotocol { kJson, kProto };
@@ -21,9 +25,26 @@ inline constexpr std::string_view kProtoSubprotocol = "signaling.v1.proto";
 bool OriginAllowed(const std::vector<std::string>& allowed, std::string_view origin,
                    bool origin_present);
 
+// The peers whose client-IP header is believed: addresses and CIDR ranges
+// ("10.0.0.7", "10.0.0.0/8", "fd00::/8"). IPv4-mapped IPv6 peers match
+// their IPv4 entries.
+class TrustedProxies {
+ public:
+  TrustedProxies() = default;
+  // An error names the entry that is neither an address nor a range.
+  static absl::StatusOr<TrustedProxies> Parse(const std::vector<std::string>& entries);
+
+  bool Contains(std::string_view ip) const;
+  bool empty() const { return v4_.empty() && v6_.empty(); }
+
+ private:
+  std::vector<boost::asio::ip::network_v4> v4_;
+  std::vector<boost::asio::ip::network_v6> v6_;
+};
+
 // The client IP: the peer's address, unless the peer is a trusted proxy and
-// sent the header, then the header's last (proxy-appended) entry.
-std::string ClientIp(std::string_view peer_ip, const std::vector<std::string>& trusted,
+// the header's last (proxy-appended) entry is an IP address, then that one.
+std::string ClientIp(std::string_view peer_ip, const TrustedProxies& trusted,
                      std::string_view forwarded_header);
 
 // The subprotocol for a Sec-WebSocket-Protocol header: the first known one

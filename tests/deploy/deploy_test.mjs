@@ -297,7 +297,7 @@ const scenarios = {
   }),
   // TLS off: a TLS-terminating proxy in front, plaintext gRPC, no HPA.
   "tls off": merge(required, {
-    gateway: { tls: { enabled: false }, trustedProxies: ["10.0.0.10"], autoscaling: { enabled: false }, service: { type: "ClusterIP" } },
+    gateway: { tls: { enabled: false }, trustedProxies: ["10.244.0.0/16"], autoscaling: { enabled: false }, service: { type: "ClusterIP" } },
     grpc: { insecure: true },
   }),
   "serviceMonitor on": merge(required, { serviceMonitor: { enabled: true } }),
