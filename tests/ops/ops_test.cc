@@ -3,24 +3,15 @@
 // scripted session mix and validated by `promtool check metrics`; a real
 // Prometheus scrapes them; /healthz, /readyz and the SIGTERM drain are
 // exercised against the running processes.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,10 +20,8 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "services/auth/jwt.h"
+#include "tests/integration/process_stack.h"
 #include "tests/integration/ws_client.h"
-
-extern char** environ;
 
 namespace signaling::testing {
 namespace {
@@ -58,276 +47,8 @@ std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
   }
 }
 
-// A free TCP port on loopback: bind port 0, read it back, release it.
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct HttpResult {
-  int status = -1;  // -1: no response
-  std::string body;
-};
-
-// A minimal blocking HTTP/1.1 GET on loopback, bounded by `timeout` per I/O.
-HttpResult HttpGet(uint16_t port, const std::string& target,
-                   absl::Duration timeout = absl::Seconds(2)) {
-  HttpResult result;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return result;
-  timeval tv{};
-  tv.tv_sec = absl::ToInt64Seconds(timeout);
-  tv.tv_usec = absl::ToInt64Microseconds(timeout) % 1000000;
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return result;
-  }
-  const std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
-                                           "\r\nConnection: close\r\n\r\n");
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return result;
-  }
-  std::string data;
-  char buf[16384];
-  std::optional<size_t> total;  // header + body length, once known
-  while (!total || data.size() < *total) {
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;  // EOF, error or timeout
-    data.append(buf, static_cast<size_t>(n));
-    if (!total) {
-      const size_t end = data.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        std::string headers = data.substr(0, end);
-        for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const size_t cl = headers.find("\r\ncontent-length:");
-        if (cl != std::string::npos) total = end + 4 + std::stoul(headers.substr(cl + 17));
-      }
-    }
-  }
-  close(fd);
-  const size_t end = data.find("\r\n\r\n");
-  if (data.rfind("HTTP/1.", 0) != 0 || end == std::string::npos || data.size() < 12) return result;
-  result.status = std::atoi(data.substr(9, 3).c_str());
-  result.body = data.substr(end + 4);
-  return result;
-}
-
-// Sample lines of a Prometheus text exposition: "name{labels}" -> value.
-std::map<std::string, double> ParseMetrics(const std::string& body) {
-  std::map<std::string, double> out;
-  std::istringstream in(body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t sp = line.rfind(' ');
-    if (sp == std::string::npos) continue;
-    out[line.substr(0, sp)] = std::strtod(line.c_str() + sp + 1, nullptr);
-  }
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A child process started with posix_spawn; stdout and stderr go to `log`.
-class Child {
- public:
-  Child() = default;
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() { Kill(); }
-
-  bool Spawn(const std::vector<std::string>& args, const std::string& log) {
-    log_ = log;
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    const int rc = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) pid_ = -1;
-    return rc == 0;
-  }
-
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
-  const std::string& log() const { return log_; }
-  void Signal(int sig) {
-    if (pid_ > 0) kill(pid_, sig);
-  }
-
-  // The exit status (as from waitpid) once the child ended within `timeout`;
-  // nullopt if it is still running. Polls; no fixed sleep.
-  std::optional<int> WaitExit(absl::Duration timeout) {
-    if (pid_ <= 0) return status_;
-    const absl::Time deadline = absl::Now() + timeout;
-    do {
-      int status = 0;
-      const pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        status_ = status;
-        return status_;
-      }
-      if (r < 0) {
-        pid_ = -1;
-        return status_;
-      }
-      absl::SleepFor(absl::Milliseconds(5));
-    } while (absl::Now() < deadline);
-    return std::nullopt;
-  }
-
-  // SIGTERM, a bounded wait, then SIGKILL.
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    if (WaitExit(absl::Seconds(3))) return;
-    kill(pid_, SIGKILL);
-    WaitExit(absl::Seconds(5));
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-  std::string log_;
-};
-
-std::string DescribeStatus(const std::optional<int>& status) {
-  if (!status) return "still running";
-  if (WIFEXITED(*status)) return absl::StrCat("exit ", WEXITSTATUS(*status));
-  if (WIFSIGNALED(*status)) return absl::StrCat("signal ", WTERMSIG(*status));
-  return absl::StrCat("status ", *status);
-}
-
-// auth + matching + gateway as real processes.
-class OpsStack {
- public:
-  explicit OpsStack(int drain_grace_ms = 1500) : drain_grace_ms_(drain_grace_ms) {
-    char dir[] = "/tmp/signaling-ops-XXXXXX";
-    dir_ = mkdtemp(dir);
-    key_path_ = dir_ + "/dev.key";
-    auto material = auth::GenerateKeyMaterial("HS256");
-    EXPECT_TRUE(material.ok());
-    if (material.ok()) std::ofstream(key_path_, std::ios::binary) << *material;
-    auth_port = FreePort();
-    matching_port = FreePort();
-    gateway_port = FreePort();
-    auth_admin = FreePort();
-    matching_admin = FreePort();
-    gateway_admin = FreePort();
-  }
-
-  ~OpsStack() {
-    gateway.Kill();
-    matching.Kill();
-    auth.Kill();
-    if (::testing::Test::HasFailure()) {
-      for (const char* name : {"auth", "matching", "gateway"}) {
-        std::string log = ReadFile(dir_ + "/" + name + ".log");
-        if (log.size() > 4000) log = log.substr(log.size() - 4000);
-        std::fprintf(stderr, "---- %s.log (tail) ----\n%s\n", name, log.c_str());
-      }
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  // Starts the three services and waits (bounded) until all are ready.
-  bool Start() {
-    auto port = [](uint16_t p) { return std::to_string(p); };
-    if (!auth.Spawn({OPS_AUTH_BIN, "--listen", "127.0.0.1:" + port(auth_port), "--key",
-                     "dev:HS256:" + key_path_, "--grpc_insecure", "--admin_port",
-                     port(auth_admin)},
-                    dir_ + "/auth.log"))
-      return false;
-    if (!matching.Spawn({OPS_MATCHING_BIN, "--listen", "127.0.0.1:" + port(matching_port),
-                         "--auth_target", "127.0.0.1:" + port(auth_port), "--grpc_insecure",
-                         "--admin_port", port(matching_admin)},
-                        dir_ + "/matching.log"))
-      return false;
-    if (!gateway.Spawn({OPS_GATEWAY_BIN, "--address", "127.0.0.1", "--port", port(gateway_port),
-                        "--matching_target", "127.0.0.1:" + port(matching_port),
-                        "--grpc_insecure", "--dev_mode", "--admin_port", port(gateway_admin),
-                        "--drain_grace_ms", std::to_string(drain_grace_ms_),
-                        "--go_away_reconnect_ms", "500"},
-                       dir_ + "/gateway.log"))
-      return false;
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    for (uint16_t admin : {auth_admin, matching_admin, gateway_admin}) {
-      while (HttpGet(admin, "/readyz", absl::Milliseconds(500)).status != 200) {
-        if (absl::Now() > deadline) {
-          ADD_FAILURE() << "service with admin port " << admin << " not ready in time";
-          return false;
-        }
-        absl::SleepFor(absl::Milliseconds(20));
-      }
-    }
-    return true;
-  }
-
-  std::string Token(const std::string& subject, const std::vector<std::string>& accept,
-                    const std::vector<std::string>& offer) {
-    auto key = auth::LoadSigningKey("dev", "HS256", key_path_);
-    EXPECT_TRUE(key.ok()) << key.status();
-    if (!key.ok()) return "";
-    nlohmann::json claims = {{"sub", subject},
-                             {"aud", "signaling"},
-                             {"exp", absl::ToUnixSeconds(absl::Now()) + 600},
-                             {"grants", {{"accept", accept}, {"offer", offer}}}};
-    auto token = auth::SignJwt(*key, claims);
-    EXPECT_TRUE(token.ok()) << token.status();
-    return token.ok() ? *token : "";
-  }
-
-  std::unique_ptr<WsClient> Connect() {
-    auto c = WsClient::Connect(gateway_port, "signaling.v1.json", {{"Origin", "http://x"}});
-    EXPECT_TRUE(c.ok()) << c.status();
-    return c.ok() ? std::move(*c) : nullptr;
-  }
-
-  const std::string& dir() const { return dir_; }
-
-  uint16_t auth_port, matching_port, gateway_port;
-  uint16_t auth_admin, matching_admin, gateway_admin;
-  Child auth, matching, gateway;
-
- private:
-  int drain_grace_ms_;
-  std::string dir_;
-  std::string key_path_;
-};
-
 // A joined acceptor `id` and a joined offerer, paired.
-void JoinPair(OpsStack& s, const std::string& id, std::unique_ptr<WsClient>& a,
+void JoinPair(ProcessStack& s, const std::string& id, std::unique_ptr<WsClient>& a,
               std::unique_ptr<WsClient>& b) {
   a = s.Connect();
   ASSERT_TRUE(a);
@@ -365,7 +86,7 @@ std::pair<int, std::string> Promtool(const std::string& dir, const std::string& 
 }
 
 TEST(OpsTest, MetricsAfterScriptedSessionMix) {
-  OpsStack s;
+  ProcessStack s;
   ASSERT_TRUE(s.Start());
   int joins = 0;  // joins carrying a valid token: each is one verification
 
@@ -490,7 +211,7 @@ TEST(OpsTest, MetricsAfterScriptedSessionMix) {
 }
 
 TEST(OpsTest, PrometheusScrapesAllThree) {
-  OpsStack s;
+  ProcessStack s;
   ASSERT_TRUE(s.Start());
   const uint16_t prom_port = FreePort();
   const std::string config = s.dir() + "/prometheus.yml";
@@ -540,7 +261,9 @@ TEST(OpsTest, PrometheusScrapesAllThree) {
 }
 
 TEST(OpsTest, HealthAndDrain) {
-  OpsStack s(/*drain_grace_ms=*/1500);
+  ProcessStackOptions options;
+  options.drain_grace_ms = 1500;
+  ProcessStack s(options);
   ASSERT_TRUE(s.Start());
   std::unique_ptr<WsClient> a, b;
   JoinPair(s, "kiosk-7", a, b);
@@ -598,7 +321,9 @@ TEST(OpsTest, HealthAndDrain) {
 }
 
 TEST(OpsTest, SecondSigtermExitsAtOnce) {
-  OpsStack s(/*drain_grace_ms=*/30000);
+  ProcessStackOptions options;
+  options.drain_grace_ms = 30000;
+  ProcessStack s(options);
   ASSERT_TRUE(s.Start());
   std::unique_ptr<WsClient> a, b;
   JoinPair(s, "kiosk-7", a, b);
