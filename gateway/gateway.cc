@@ -37,6 +37,11 @@ absl::Status ValidateOptions(const GatewayOptions& options) {
   if (options.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("max_message_bytes must be at least 1024");
   }
+  if (options.relay_batch_bytes < 1024 ||
+      options.relay_max_queue_bytes < options.relay_batch_bytes) {
+    return absl::InvalidArgumentError(
+        "relay_batch_bytes must be at least 1024 and at most relay_max_queue_bytes");
+  }
   if (options.max_connections_per_ip < 1 || options.max_connections < 1) {
     return absl::InvalidArgumentError("connection caps must be at least 1");
   }
@@ -123,7 +128,8 @@ absl::Status Gateway::Impl::Init() {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   relay = std::make_unique<RelayClient>(
-      grpc::CreateCustomChannel(options.matching_target, *credentials, args), this);
+      grpc::CreateCustomChannel(options.matching_target, *credentials, args), this,
+      RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.address, ec);

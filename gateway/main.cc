@@ -27,6 +27,10 @@ ABSL_FLAG(std::string, tls_cert, "", "certificate chain (PEM) to serve wss");
 ABSL_FLAG(std::string, tls_key, "", "private key (PEM) to serve wss");
 ABSL_FLAG(std::string, client_ip_header, "x-forwarded-for", "client-IP header of trusted proxies");
 ABSL_FLAG(int, max_message_bytes, 64 * 1024, "largest WebSocket message (close 1009)");
+ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(signaling::net::kRelayBatchBytes),
+          "batches towards matching are cut at this size (below matching's receive limit)");
+ABSL_FLAG(int, relay_max_queue_bytes, static_cast<int>(signaling::net::kRelayMaxQueueBytes),
+          "bytes queued towards matching beyond which the stream is given up");
 ABSL_FLAG(int, max_header_bytes, 8 * 1024, "largest upgrade request headers (HTTP 431)");
 ABSL_FLAG(int, upgrade_timeout_ms, 10000, "time to complete the upgrade request");
 ABSL_FLAG(int, idle_timeout_ms, 60000, "silence after which a connection is closed (1001)");
@@ -66,6 +70,9 @@ int main(int argc, char** argv) {
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   o.max_message_bytes = Positive("max_message_bytes", absl::GetFlag(FLAGS_max_message_bytes));
+  o.relay_batch_bytes = Positive("relay_batch_bytes", absl::GetFlag(FLAGS_relay_batch_bytes));
+  o.relay_max_queue_bytes =
+      Positive("relay_max_queue_bytes", absl::GetFlag(FLAGS_relay_max_queue_bytes));
   o.max_header_bytes = Positive("max_header_bytes", absl::GetFlag(FLAGS_max_header_bytes));
   o.upgrade_timeout =
       absl::Milliseconds(Positive("upgrade_timeout_ms", absl::GetFlag(FLAGS_upgrade_timeout_ms)));

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "common/metrics/metrics.h"
+#include "common/net/grpc_server.h"
 #include "common/net/grpc_tls.h"
 
 namespace signaling::gateway {
@@ -30,6 +31,12 @@ struct GatewayOptions {
   std::string tls_key_file;
 
   size_t max_message_bytes = 64 * 1024;
+  // Relay stream to matching: batches are cut at relay_batch_bytes (keep it
+  // and max_message_bytes below the matching service's receive limit);
+  // past relay_max_queue_bytes queued the stream is given up (every session
+  // on it gets UNAVAILABLE and the gateway reconnects).
+  size_t relay_batch_bytes = net::kRelayBatchBytes;
+  size_t relay_max_queue_bytes = net::kRelayMaxQueueBytes;
   size_t max_header_bytes = 8 * 1024;
   absl::Duration upgrade_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Seconds(60);

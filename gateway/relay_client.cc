@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/log/log.h"
+#include "common/net/batch_queue.h"
 
 namespace signaling::gateway {
 
@@ -11,7 +12,9 @@ namespace signaling::gateway {
 class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1::RelayDown> {
  public:
   Stream(RelayClient* owner, uint64_t generation)
-      : owner_(owner), generation_(generation) {}
+      : owner_(owner),
+        generation_(generation),
+        pending_(owner->limits_.batch_bytes, owner->limits_.max_queue_bytes) {}
 
   void Begin(v1::Matching::Stub* stub) {
     stub->async()->Relay(&context_, this);
@@ -22,10 +25,21 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
 
   uint64_t generation() const { return generation_; }
 
-  // Called with the owner's lock held.
+  // Called with the owner's lock held. Batches stay below the matching
+  // service's receive limit; the queue is bounded.
   void QueueLocked(v1::RelayUp::Event event) {
-    *pending_.add_events() = std::move(event);
-    if (!writing_ && !write_side_done_) WriteLocked();
+    if (write_side_done_) return;
+    v1::RelayUp* batch = pending_.Add(event.ByteSizeLong() + 8);  // + tag, length
+    if (batch == nullptr) {
+      if (log::ShouldLog("relay-backlog")) {
+        log::Get("gateway")->warn("the matching service is not keeping up; giving the stream up");
+      }
+      pending_.Clear();
+      context_.TryCancel();
+      return;
+    }
+    *batch->add_events() = std::move(event);
+    if (!writing_) WriteLocked();
   }
 
   void Cancel() { context_.TryCancel(); }
@@ -62,11 +76,11 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
       ReleaseHoldLocked();
       return;
     }
-    if (pending_.events_size() > 0) WriteLocked();
+    if (!pending_.empty()) WriteLocked();
   }
 
   void OnDone(const grpc::Status& status) override {
-    owner_->OnStreamDone(this);
+    owner_->OnStreamDone(this, status);
     delete this;
   }
 
@@ -78,8 +92,7 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
   }
 
   void WriteLocked() {
-    out_.Clear();
-    out_.Swap(&pending_);
+    pending_.PopInto(&out_);
     writing_ = true;
     StartWrite(&out_);
   }
@@ -88,17 +101,19 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
   const uint64_t generation_;
   grpc::ClientContext context_;
   v1::RelayDown in_;
-  v1::RelayUp pending_;  // guarded by owner_->mu_
+  net::BatchQueue<v1::RelayUp> pending_;  // guarded by owner_->mu_
   v1::RelayUp out_;
   bool writing_ = false;          // guarded by owner_->mu_
   bool write_side_done_ = false;  // guarded by owner_->mu_
   bool hold_released_ = false;    // guarded by owner_->mu_
 };
 
-RelayClient::RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener)
+RelayClient::RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener,
+                         RelayLimits limits)
     : channel_(std::move(channel)),
       stub_(v1::Matching::NewStub(channel_)),
-      listener_(listener) {}
+      listener_(listener),
+      limits_(limits) {}
 
 RelayClient::~RelayClient() { Stop(); }
 
@@ -153,7 +168,7 @@ void RelayClient::OnStreamUp(Stream* stream) {
   }
 }
 
-void RelayClient::OnStreamDone(Stream* stream) {
+void RelayClient::OnStreamDone(Stream* stream, const grpc::Status& status) {
   bool lost = false;
   {
     absl::MutexLock lock(&mu_);
@@ -165,7 +180,9 @@ void RelayClient::OnStreamDone(Stream* stream) {
     }
   }
   if (lost) {
-    log::Get("gateway")->warn("lost the matching service stream");
+    log::Get("gateway")->warn("lost the matching service stream: grpc code {}: {}",
+                              static_cast<int>(status.error_code()),
+                              log::JsonEscape(status.error_message()));
   }
   // Connections may have been opened before the stream was known to be up;
   // report the generation lost either way.

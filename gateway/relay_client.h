@@ -8,6 +8,7 @@
 #ifndef GATEWAY_RELAY_CLIENT_H_
 #define GATEWAY_RELAY_CLIENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,9 +30,19 @@ class RelayListener {
   virtual void OnStreamLost(uint64_t generation) = 0;
 };
 
+struct RelayLimits {
+  // A batch (one RelayUp message) is cut once it would exceed this; an
+  // event larger than it travels alone.
+  size_t batch_bytes = 128 * 1024;
+  // Bytes queued behind the write in flight beyond which the stream is
+  // cancelled (the matching service is not keeping up).
+  size_t max_queue_bytes = 64 * 1024 * 1024;
+};
+
 class RelayClient {
  public:
-  RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener);
+  RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener,
+              RelayLimits limits = {});
   ~RelayClient();
 
   void Start();
@@ -51,12 +62,13 @@ class RelayClient {
   bool Enqueue(uint64_t generation, v1::RelayUp::Event event);
   void StartStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnStreamUp(Stream* stream);
-  void OnStreamDone(Stream* stream);
+  void OnStreamDone(Stream* stream, const grpc::Status& status);
   void ReconnectLoop();
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Matching::Stub> stub_;
   RelayListener* listener_;
+  const RelayLimits limits_;
   mutable absl::Mutex mu_;
   Stream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool up_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,11 +3,21 @@
 #ifndef COMMON_NET_GRPC_SERVER_H_
 #define COMMON_NET_GRPC_SERVER_H_
 
+#include <cstddef>
 #include <string>
 
 #include "grpcpp/server_builder.h"
 
 namespace signaling::net {
+
+// The gateway<->matching Relay stream carries many sessions' events per
+// message. Each side cuts its batches at this many bytes (a single larger
+// event travels alone), far below both sides' receive limits, so that a
+// backlog never turns into one message the peer must refuse (which would
+// end the stream and every session on it).
+inline constexpr size_t kRelayBatchBytes = 128 * 1024;
+// Bytes one side may queue on a Relay stream before it gives the stream up.
+inline constexpr size_t kRelayMaxQueueBytes = 64 * 1024 * 1024;
 
 struct GrpcServerLimits {
   int max_receive_bytes = 64 * 1024;

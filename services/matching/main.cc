@@ -28,6 +28,8 @@ ABSL_FLAG(int, max_sdp_bytes, 32768, "largest accepted SDP");
 ABSL_FLAG(int, max_candidate_bytes, 1024, "largest accepted ICE candidate");
 ABSL_FLAG(int, max_candidates_per_message, 100, "candidates in one offer/answer");
 ABSL_FLAG(int, max_candidates_per_session, 500, "candidates one session may send");
+ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(signaling::net::kRelayBatchBytes),
+          "batches towards a gateway are cut at this size (below its receive limit)");
 ABSL_FLAG(double, rate_per_second, 20, "message rate per session (token bucket)");
 ABSL_FLAG(double, rate_burst, 50, "burst of the token bucket");
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   options.auth_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_auth_ca),
                       absl::GetFlag(FLAGS_auth_client_cert),
                       absl::GetFlag(FLAGS_auth_client_key)};
+  options.relay_batch_bytes = Positive("relay_batch_bytes", absl::GetFlag(FLAGS_relay_batch_bytes));
   auto& limits = options.limits;
   limits.join_deadline =
       absl::Milliseconds(Positive("join_deadline_ms", absl::GetFlag(FLAGS_join_deadline_ms)));

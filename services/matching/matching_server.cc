@@ -2,6 +2,7 @@
 #include "services/matching/matching_server.h"
 
 #include <atomic>
+#include <deque>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
+#include "common/net/batch_queue.h"
 #include "common/net/grpc_server.h"
 #include "services/matching/matching_metrics.h"
 #include "google/protobuf/util/time_util.h"
@@ -115,7 +117,9 @@ class MatchingServer::Impl::RelayReactor final
       public Sink {
  public:
   RelayReactor(Impl* impl, grpc::CallbackServerContext* context)
-      : impl_(impl), context_(context) {
+      : impl_(impl),
+        context_(context),
+        pending_(impl->options_.relay_batch_bytes, impl->options_.max_stream_queue_bytes) {
     impl_->metrics_.StreamOpened("relay");
     StartSendInitialMetadata();  // tells the gateway the stream is up
     StartRead(&in_);
@@ -160,8 +164,10 @@ class MatchingServer::Impl::RelayReactor final
   }
 
   void Deliver(uint64_t conn, v1::ServerMessage message) override {
+    const size_t bytes = message.ByteSizeLong() + 16;  // + conn, tags, lengths
     absl::MutexLock lock(&mu_);
-    auto* event = pending_.add_events();
+    auto* event = AddEventLocked(bytes);
+    if (event == nullptr) return;
     event->set_conn(conn);
     *event->mutable_message() = std::move(message);
     MaybeWriteLocked();
@@ -169,7 +175,8 @@ class MatchingServer::Impl::RelayReactor final
 
   void CloseConn(uint64_t conn, uint32_t code, const std::string& reason) override {
     absl::MutexLock lock(&mu_);
-    auto* event = pending_.add_events();
+    auto* event = AddEventLocked(reason.size() + 24);
+    if (event == nullptr) return;
     event->set_conn(conn);
     event->mutable_close()->set_code(code);
     event->mutable_close()->set_reason(reason);
@@ -196,22 +203,31 @@ class MatchingServer::Impl::RelayReactor final
     keys_.clear();
   }
 
-  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || broken_ || pending_.events_size() == 0) return;
-    if (pending_.ByteSizeLong() > impl_->options_.max_stream_queue_bytes) {
+  // Where the next event of `bytes` goes: the newest batch or a new one;
+  // nullptr once the stream is given up. Past the queue bound the gateway is
+  // not reading: the stream is cancelled rather than left to grow.
+  v1::RelayDown::Event* AddEventLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (broken_) return nullptr;
+    v1::RelayDown* batch = pending_.Add(bytes);
+    if (batch == nullptr) {
       broken_ = true;
+      pending_.Clear();
       context_->TryCancel();
-      return;
+      return nullptr;
     }
-    out_.Swap(&pending_);
-    pending_.Clear();
+    return batch->add_events();
+  }
+
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || broken_ || pending_.empty()) return;
+    pending_.PopInto(&out_);
     writing_ = true;
     StartWrite(&out_);
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!read_done_ || finished_ || writing_) return;
-    if (!broken_ && pending_.events_size() > 0) return;
+    if (!broken_ && !pending_.empty()) return;
     finished_ = true;
     Finish(grpc::Status::OK);
   }
@@ -222,7 +238,7 @@ class MatchingServer::Impl::RelayReactor final
   // Touched only by the read side (reads are sequential).
   absl::flat_hash_map<uint64_t, SessionKey> keys_;
   absl::Mutex mu_;
-  v1::RelayDown pending_ ABSL_GUARDED_BY(mu_);
+  net::BatchQueue<v1::RelayDown> pending_ ABSL_GUARDED_BY(mu_);
   v1::RelayDown out_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;

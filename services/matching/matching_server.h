@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/metrics/metrics.h"
+#include "common/net/grpc_server.h"
 #include "common/net/grpc_tls.h"
 #include "services/matching/pairing_engine.h"
 
@@ -29,7 +30,10 @@ struct MatchingServerOptions {
   int max_message_bytes = 256 * 1024;
   int max_concurrent_streams = 10000;
   // Bytes queued for one stream beyond which the stream is cancelled.
-  size_t max_stream_queue_bytes = 64 * 1024 * 1024;
+  size_t max_stream_queue_bytes = net::kRelayMaxQueueBytes;
+  // RelayDown batches are cut at this size (an event larger than it travels
+  // alone), so that no write exceeds the send or the gateway's receive limit.
+  size_t relay_batch_bytes = net::kRelayBatchBytes;
   // Where metrics are registered; nullptr: none. Must outlive the server.
   metrics::Registry* registry = nullptr;
 };
