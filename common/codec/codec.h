@@ -26,6 +26,15 @@ absl::StatusOr<v1::ClientMessage> DecodeClientProto(absl::string_view bytes);
 // Encodes a server message as JSON (fields at their default are omitted).
 std::string EncodeServerJson(const v1::ServerMessage& message);
 
+// The general paths, through protobuf's JSON utilities. The two functions
+// above take a hand-written fast path for the canonical form and fall back
+// to these for anything else; exposed so tests and fuzzers can check that
+// both agree.
+namespace internal {
+absl::StatusOr<v1::ClientMessage> DecodeClientJsonGeneral(absl::string_view json);
+std::string EncodeServerJsonGeneral(const v1::ServerMessage& message);
+}  // namespace internal
+
 // The same, for the client side (tests, load generator).
 absl::StatusOr<v1::ServerMessage> DecodeServerJson(absl::string_view json);
 std::string EncodeClientJson(const v1::ClientMessage& message);

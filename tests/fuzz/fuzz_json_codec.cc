@@ -1,6 +1,7 @@
 // libFuzzer target for the JSON client-message decoder, followed by what the
 // gateway does with a decoded message: the SDP and candidate validators. It
-// also checks that a decoded message survives encode + decode unchanged.
+// also checks that the fast path agrees with protobuf's JSON parser, and
+// that a decoded message survives encode + decode unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -44,6 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view json(reinterpret_cast<const char*>(data), size);
   const absl::StatusOr<ClientMessage> message =
       signaling::codec::DecodeClientJson(json);
+  // The fast path must agree with protobuf's JSON parser on every input.
+  const absl::StatusOr<ClientMessage> general =
+      signaling::codec::internal::DecodeClientJsonGeneral(json);
+  if (message.ok() != general.ok() ||
+      (message.ok() && !google::protobuf::util::MessageDifferencer::Equals(*message, *general))) {
+    std::abort();
+  }
   if (!message.ok()) {
     if (!absl::IsInvalidArgument(message.status())) std::abort();
     return 0;

@@ -3,6 +3,7 @@
 #include "common/codec/codec.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -118,6 +119,86 @@ TEST(Codec, JsonAndProtoRoundTripAgree) {
   EXPECT_EQ(from_proto->SerializeAsString(), from_json->SerializeAsString());
   EXPECT_EQ(EncodeClientJson(*from_proto),
             R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":2}]}})");
+}
+
+// The fast path (canonical form) and protobuf's JSON parser agree, on what
+// the fast path takes and on what it leaves to the general path.
+TEST(DecodeClientJson, FastPathAgreesWithTheGeneralParser) {
+  const char* inputs[] = {
+      R"({"iceCandidate":{"candidate":"candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}})",
+      R"({"iceCandidate":{"candidate":"","sdpMid":""}})",
+      R"({"iceCandidate":{}})",
+      R"( { "offer" : { "sdp" : "v=0\r\n\u00e9\u20ac\/\"\\\b\f\t" , "iceCandidates" : [ ] } } )",
+      R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":4294967295},{"sdpMid":"1"}]}})",
+      R"({"join":{"sessionToken":"t","role":"ACCEPTOR","peerId":"kiosk-7"}})",
+      R"({"join":{"role":"ROLE_UNSPECIFIED","waitMs":0}})",
+      R"({"join":{"role":"KING"}})",
+      R"({"join":{"role":1}})",
+      R"({"join":{"session_token":"snake"}})",
+      R"({"join":{"waitMs":"15"}})",
+      R"({"join":{"waitMs":1.0}})",
+      R"({"join":{"waitMs":1e3}})",
+      R"({"join":{"waitMs":01}})",
+      R"({"join":{"waitMs":4294967296}})",
+      R"({"join":{"peerId":"a","peerId":"b"}})",
+      R"({"join":{"peerId":null}})",
+      R"({"leave":{}})",
+      R"({"leave":{"x":1}})",
+      R"({"leave":null})",
+      R"({"ping":{"nonce":"n"}})",
+      R"({"ping":{}})",
+      R"({"refresh":{"sessionToken":"t"}})",
+      R"({"iceCandidate":{"candidate":"\ud83d\ude00"}})",
+      R"({"iceCandidate":{"candidate":"\u0000"}})",
+      "{\"iceCandidate\":{\"candidate\":\"\xc3\xa9\xf0\x9f\x98\x80\"}}",
+      "{\"iceCandidate\":{\"candidate\":\"\xc3\"}}",
+      "{\"iceCandidate\":{\"candidate\":\"\xed\xa0\x80\"}}",
+      "{\"iceCandidate\":{\"candidate\":\"a\tb\"}}",
+      R"({"iceCandidate":{"candidate":"x"}} )",
+      R"({"iceCandidate":{"candidate":"x"}},)",
+      R"({"iceCandidate":{"candidate":"x",}})",
+      R"({"offer":{"iceCandidates":[{"candidate":"a"},]}})",
+      R"({"offer":{"iceCandidates":[1]}})",
+  };
+  for (const char* input : inputs) {
+    auto fast = DecodeClientJson(input);
+    auto general = internal::DecodeClientJsonGeneral(input);
+    ASSERT_EQ(fast.ok(), general.ok()) << input;
+    if (fast.ok()) {
+      EXPECT_EQ(fast->SerializeAsString(), general->SerializeAsString()) << input;
+      EXPECT_EQ(fast->DebugString(), general->DebugString()) << input;
+    }
+  }
+}
+
+TEST(EncodeServerJson, FastPathWritesWhatProtobufWrites) {
+  std::vector<v1::ServerMessage> messages(12);
+  messages[0].mutable_ice_candidate()->set_candidate("candidate:1 1 udp 1 192.0.2.1 1 typ host");
+  messages[0].mutable_ice_candidate()->set_sdp_mid("");
+  messages[0].mutable_ice_candidate()->set_sdp_m_line_index(0);
+  messages[0].mutable_ice_candidate()->set_username_fragment("u<>&\"\\\x7f\x01\n\xc3\xa9");
+  auto* offer = messages[1].mutable_offer();
+  offer->set_sdp("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n");
+  offer->add_ice_candidates()->set_candidate("c");
+  offer->add_ice_candidates()->set_sdp_m_line_index(3);
+  messages[2].mutable_answer()->set_sdp("v=0\r\n");
+  messages[3].mutable_joined()->set_session_id("s_1");
+  messages[3].mutable_joined()->set_role(v1::OFFERER);
+  messages[3].mutable_joined()->set_target_id("kiosk-7");
+  messages[4].mutable_paired()->mutable_peer()->set_subject("alice");
+  messages[5].mutable_paired();
+  messages[6].mutable_peer_left()->set_reason(v1::PeerLeft::TIMEOUT);
+  messages[7].mutable_error()->set_code(v1::Error::RATE_LIMITED);
+  messages[7].mutable_error()->set_message("slow down");
+  messages[8].mutable_go_away()->set_reconnect_after_ms(1000);
+  messages[9].mutable_pong()->set_nonce("");
+  messages[10].mutable_pong();
+  messages[11].mutable_joined()->set_role(static_cast<v1::Role>(7));  // no name
+  for (const auto& message : messages) {
+    EXPECT_EQ(EncodeServerJson(message), internal::EncodeServerJsonGeneral(message))
+        << message.DebugString();
+  }
+  EXPECT_EQ(EncodeServerJson(v1::ServerMessage()), "{}");
 }
 
 TEST(DecodeClientProto, RefusesGarbageAndEmpty) {
