@@ -46,8 +46,8 @@ cpu_s() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$
 
 PIDS=""; PORT=0
 start_ours() {
-  local ap mp
-  ap=$(free_port); mp=$(free_port); PORT=$(free_port)
+  local ap mp ga
+  ap=$(free_port); mp=$(free_port); PORT=$(free_port); ga=$(free_port)
   "$B/services/auth/signaling-auth" --listen "127.0.0.1:$ap" --key "dev:HS256:$KEY" --grpc_insecure \
     --admin_port "$(free_port)" --log_level warn >"$OUT/auth.log" 2>&1 &
   local a=$!
@@ -57,10 +57,13 @@ start_ours() {
   local m=$!
   "$B/gateway/signaling-gateway" --address 127.0.0.1 --port "$PORT" --matching_target "127.0.0.1:$mp" \
     --grpc_insecure --dev_mode --max_connections_per_ip $PER_IP --max_connections $MAX_CONN \
-    --admin_port "$(free_port)" --log_level warn >"$OUT/gateway.log" 2>&1 &
+    --admin_port "$ga" --log_level warn >"$OUT/gateway.log" 2>&1 &
   local g=$!
   PIDS="$g $m $a"
-  wait_port "$PORT"; sleep 0.3
+  wait_port "$PORT"
+  # Ready = the Relay stream to matching is up; before that joins get UNAVAILABLE.
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/readyz" >/dev/null && break; sleep 0.1; done
+  sleep 0.3
 }
 start_peerjs() {
   PORT=$(free_port)

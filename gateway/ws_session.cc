@@ -229,7 +229,7 @@ template <class NextLayer>
 void WsSession<NextLayer>::DropQueued() {
   // The frame being written stays: the write in flight still reads it.
   const std::size_t keep = writing_ && !queue_.empty() ? 1 : 0;
-  queue_.erase(queue_.begin() + keep, queue_.end());
+  queue_.erase(std::next(queue_.begin(), keep), queue_.end());
   queued_bytes_ = keep ? queue_.front().data.size() : 0;
 }
 
