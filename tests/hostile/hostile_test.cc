@@ -4,7 +4,11 @@
 // asserts the exact status / error / close code of protocol-v1 sections 6-7
 // and docs/protocol.md section 9, then that a normal client can still join
 // and that every piece of state returns to zero.
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,16 +26,6 @@
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
-
-// The stack's key file path is private; an explicit instantiation may name
-// a private member (C++ [temp.spec]/6), which lets the token cases sign with
-// the real "dev" key without changing Stack.
-std::string& StackKeyPath(Stack& s);
-template <std::string Stack::*M>
-struct KeyPathThief {
-  friend std::string& StackKeyPath(Stack& s) { return s.*M; }
-};
-template struct KeyPathThief<&Stack::key_path_>;
 
 namespace {
 
@@ -685,7 +679,9 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("OutOfOrder", OutOfOrder()),
         std::make_pair("CrOnlyLineEnds", Replace(kTestOffer, "\r\n", "\r")),
         std::make_pair("Empty", std::string()),
-        std::make_pair("AnswerAsOffer", std::string(kTestAnswer))),
+        std::make_pair("AnswerAsOffer", std::string(kTestAnswer)),
+        std::make_pair("NoMediaSection",
+                       std::string(kTestOffer).substr(0, std::string(kTestOffer).find("m=")))),
     [](const auto& info) { return std::string(info.param.first); });
 
 TEST_P(HostileSdpTest, IsInvalidSdpAndNotFatal) {
@@ -763,7 +759,9 @@ INSTANTIATE_TEST_SUITE_P(
                         std::string("candidate:1 1 udp 1677729535 198.51.100.7 61000 typ srflx raddr 0.0.0.0"), 0u),
         std::make_tuple("ThousandsOfExtensions", Extensions(3000), 0u),
         std::make_tuple("Extensions33", Extensions(33), 0u),
-        std::make_tuple("MLineIndex99", std::string(kCandidate), 99u)),
+        std::make_tuple("MLineIndex99", std::string(kCandidate), 99u),
+        std::make_tuple("Over1KiB", std::string(kCandidate) + " ufrag " + std::string(1024, 'u'),
+                        0u)),
     [](const auto& info) { return std::string(std::get<0>(info.param)); });
 
 TEST_P(HostileCandidateTest, IsInvalidCandidateAndNotFatal) {
@@ -789,7 +787,7 @@ nlohmann::json Claims(int64_t exp_offset = 3600) {
 class HostileTokenTest : public HostileTest {
  protected:
   auth::SigningKey DevKey() {
-    auto key = auth::LoadSigningKey("dev", "HS256", StackKeyPath(stack()));
+    auto key = auth::LoadSigningKey("dev", "HS256", stack().key_path());
     EXPECT_TRUE(key.ok()) << key.status();
     return *key;
   }
@@ -1050,6 +1048,259 @@ TEST(HostileAbuse, SlowReaderIsClosedWith1013) {
   EXPECT_EQ(CodeText(a.WaitClose(absl::Seconds(10))), "1013");
   a.Close();
   b->reset();
+  ExpectHealthy(stack);
+}
+
+// ===========================================================================
+// Audit additions (docs/coverage.md): each limit of section 6 and each code
+// of section 7 not triggered elsewhere through the real gateway.
+
+// What a join gets: "joined", or the refusal and the close code.
+std::string JoinOutcome(Stack& stack, const std::string& token, const std::string& peer_id) {
+  auto c = WsClient::Connect(stack.gateway_port());
+  if (!c.ok()) return "<connect: " + std::string(c.status().message()) + ">";
+  (*c)->Send(JoinAcceptor(token, peer_id));
+  const std::string first = KindOf((*c)->Read());
+  if (first == "joined") {
+    (*c)->Close();
+    return first;
+  }
+  return first + " close:" + CodeText((*c)->WaitClose());
+}
+
+v1::ClientMessage Refresh(const std::string& token) {
+  v1::ClientMessage m;
+  m.mutable_refresh()->set_session_token(token);
+  return m;
+}
+
+TEST_F(HostileTest, SdpOver32KiBIsInvalidSdp) {
+  // Short lines (under the 4 KiB line limit), 40 KiB in all: under the 64 KiB
+  // message limit, over the 32 KiB SDP limit.
+  auto [a, b] = Pair();
+  std::string sdp = kTestOffer;
+  for (int i = 0; sdp.size() < 40 * 1024; ++i) absl::StrAppend(&sdp, "a=x-pad-", i, ":", std::string(40, 'p'), "\r\n");
+  ASSERT_LT(codec::EncodeClientJson(Offer(sdp)).size(), 64u * 1024);
+  b->Send(Offer(sdp));
+  ExpectNonFatal(*b, "error:INVALID_SDP");
+  EXPECT_EQ(KindOf(a->Read(absl::Milliseconds(200))), "<no message>");
+}
+
+TEST_F(HostileTest, OfferSdpSentAsAnswerIsInvalidSdp) {
+  // a=setup:actpass in an answer (section 9: an answer is active or passive).
+  auto [a, b] = Pair();
+  b->Send(Offer(kTestOffer));
+  ASSERT_EQ(KindOf(a->Read()), "offer");
+  a->Send(Answer(kTestOffer));
+  ExpectNonFatal(*a, "error:INVALID_SDP");
+  EXPECT_EQ(KindOf(b->Read(absl::Milliseconds(200))), "<no message>");
+}
+
+TEST_F(HostileTest, BadPeerAndTargetIdsAreInvalidMessageThen1007) {
+  const std::string acceptor = stack().Token("kiosk-owner", {"*"}, {});
+  const std::string offerer = stack().Token("user-42", {}, {"*"});
+  for (const std::string id : {std::string(129, 'k'), std::string("kiosk/7"), std::string(""),
+                               std::string("kiosk 7"), std::string("kiosk-\xc3\xa9")}) {
+    SCOPED_TRACE(absl::CEscape(id));
+    EXPECT_EQ(JoinOutcome(stack(), acceptor, id), "error:INVALID_MESSAGE close:1007");
+    WsClient& c = Connect();
+    c.Send(JoinOfferer(offerer, id));
+    EXPECT_EQ(KindOf(c.Read()), "error:INVALID_MESSAGE");
+    EXPECT_EQ(CodeText(c.WaitClose()), "1007");
+  }
+  // 128 characters of the whole alphabet is fine.
+  std::string longest = "AZaz09._~:@-";
+  while (longest.size() < 128) longest += 'k';
+  EXPECT_EQ(JoinOutcome(stack(), acceptor, longest), "joined");
+}
+
+TEST_F(HostileTest, RefusedRefreshesAreNotFatal) {
+  // Section 9: a refused refresh gets UNAUTHENTICATED or PERMISSION_DENIED
+  // and the session goes on; a good one is silent.
+  auto [a, b] = Pair();
+  a->Send(Refresh("not.a.token"));
+  ExpectNonFatal(*a, "error:UNAUTHENTICATED");
+  a->Send(Refresh(stack().Token("someone-else", {"kiosk-*"}, {})));
+  ExpectNonFatal(*a, "error:UNAUTHENTICATED");
+  a->Send(Refresh(stack().Token("kiosk-owner", {"printer-*"}, {})));
+  ExpectNonFatal(*a, "error:PERMISSION_DENIED");
+  b->Send(Refresh(stack().Token("user-42", {}, {"printer-*"})));
+  ExpectNonFatal(*b, "error:PERMISSION_DENIED");
+  a->Send(Refresh(stack().Token("kiosk-owner", {"kiosk-*"}, {})));
+  a->Send(Ping("silent"));
+  auto pong = a->Read();
+  ASSERT_EQ(KindOf(pong), "pong") << "a good refresh has no reply";
+  EXPECT_EQ(pong->pong().nonce(), "silent");
+  // The pairing is intact.
+  b->Send(Offer(kTestOffer));
+  EXPECT_EQ(KindOf(a->Read()), "offer");
+}
+
+TEST(HostileTokenExpiry, ExpiryCloses4001PeerSeesDisconnectedRefusedRefreshDoesNotExtend) {
+  Stack stack;
+  {
+    // Refreshed in time with a good token: outlives its first expiry.
+    auto c = WsClient::Connect(stack.gateway_port());
+    ASSERT_TRUE(c.ok());
+    (*c)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(2)), "kiosk-8"));
+    ASSERT_EQ(KindOf((*c)->Read()), "joined");
+    (*c)->Send(Refresh(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Hours(1))));
+    const absl::Time until = absl::Now() + absl::Seconds(4);
+    for (int i = 0; absl::Now() < until; ++i) {
+      (*c)->Send(Ping(std::to_string(i)));
+      ASSERT_EQ(KindOf((*c)->Read()), "pong") << "after " << i << " pings";
+      absl::SleepFor(absl::Milliseconds(250));  // pacing, under the rate limit
+    }
+    (*c)->Close();
+  }
+  auto a = WsClient::Connect(stack.gateway_port());
+  ASSERT_TRUE(a.ok());
+  (*a)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(3)), "kiosk-7"));
+  ASSERT_EQ(KindOf((*a)->Read()), "joined");
+  auto b = WsClient::Connect(stack.gateway_port());
+  ASSERT_TRUE(b.ok());
+  (*b)->Send(JoinOfferer(stack.Token("user-42", {}, {"kiosk-*"}), "kiosk-7"));
+  ASSERT_EQ(KindOf((*b)->Read()), "joined");
+  ASSERT_EQ(KindOf((*a)->Read()), "paired");
+  ASSERT_EQ(KindOf((*b)->Read()), "paired");
+  (*a)->Send(Refresh("not.a.token"));
+  EXPECT_EQ(KindOf((*a)->Read()), "error:UNAUTHENTICATED");
+  // The old expiry stands: error UNAUTHENTICATED, close 4001; the peer gets
+  // peerLeft DISCONNECTED and, being an offerer, close 1000.
+  EXPECT_EQ(KindOf((*a)->Read(absl::Seconds(10))), "error:UNAUTHENTICATED");
+  EXPECT_EQ(CodeText((*a)->WaitClose()), "4001");
+  EXPECT_EQ(KindOf((*b)->Read(absl::Seconds(10))), "peerLeft:DISCONNECTED");
+  EXPECT_EQ(CodeText((*b)->WaitClose()), "1000");
+  EXPECT_TRUE(stack.WaitForZero()) << stack.DescribeState();
+}
+
+TEST(HostileTokenKeys, RsaPublicKeyAsHmacSecretIsUnauthenticated4001) {
+  // HS/RS confusion through the gateway: an RS256 key is configured; a token
+  // signed HS256 with that key's public PEM as the HMAC secret, under its kid.
+  auto rsa = auth::GenerateKeyMaterial("RS256");
+  ASSERT_TRUE(rsa.ok()) << rsa.status();
+  auto public_pem = auth::PublicKeyPem(*rsa);
+  ASSERT_TRUE(public_pem.ok()) << public_pem.status();
+  const std::string path = ::testing::TempDir() + "/hostile-rsa-" + std::to_string(getpid()) + ".pem";
+  std::ofstream(path, std::ios::binary) << *rsa;
+  Stack stack(StackOptions{.auth = [&](auth::AuthServerOptions& o) {
+    o.keys.push_back({"rsa", "RS256", path});
+  }});
+  auto sign = [](const auth::SigningKey& key) {
+    auto t = auth::SignJwt(key, Claims());
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t.ok() ? *t : std::string();
+  };
+  EXPECT_EQ(JoinOutcome(stack, sign({"rsa", "RS256", *rsa}), "kiosk-7"), "joined");  // control
+  EXPECT_EQ(JoinOutcome(stack, sign({"rsa", "HS256", *public_pem}), "kiosk-7"),
+            "error:UNAUTHENTICATED close:4001");
+  EXPECT_EQ(JoinOutcome(stack, sign({"dev", "HS256", *public_pem}), "kiosk-7"),
+            "error:UNAUTHENTICATED close:4001");
+  std::remove(path.c_str());
+  ExpectHealthy(stack);
+}
+
+TEST(HostileTokenKeys, WrongOrMissingIssuerIsUnauthenticated4001) {
+  Stack stack(StackOptions{.auth = [](auth::AuthServerOptions& o) {
+    o.verifier.issuer = "https://id.example";
+  }});
+  auto key = auth::LoadSigningKey("dev", "HS256", stack.key_path());
+  ASSERT_TRUE(key.ok());
+  auto sign = [&](const std::optional<std::string>& iss) {
+    nlohmann::json c = Claims();
+    if (iss) c["iss"] = *iss;
+    auto t = auth::SignJwt(*key, c);
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t.ok() ? *t : std::string();
+  };
+  EXPECT_EQ(JoinOutcome(stack, sign("https://id.example"), "kiosk-7"), "joined");  // control
+  EXPECT_EQ(JoinOutcome(stack, sign("https://evil.example"), "kiosk-7"),
+            "error:UNAUTHENTICATED close:4001");
+  EXPECT_EQ(JoinOutcome(stack, sign("https://id.example/"), "kiosk-7"),
+            "error:UNAUTHENTICATED close:4001");
+  EXPECT_EQ(JoinOutcome(stack, sign(std::nullopt), "kiosk-7"), "error:UNAUTHENTICATED close:4001");
+  EXPECT_TRUE(stack.WaitForZero()) << stack.DescribeState();
+}
+
+TEST(HostileLimits, CandidatesPerMessageAndPerSession) {
+  // The rate limit raised so that 500 candidates go through at once; the
+  // candidate limits keep their defaults (100 a message, 500 a session).
+  Stack stack(StackOptions{.matching = [](matching::MatchingServerOptions& o) {
+    o.limits.rate_per_second = 1e6;
+    o.limits.rate_burst = 1e6;
+  }});
+  auto a = WsClient::Connect(stack.gateway_port());
+  ASSERT_TRUE(a.ok());
+  (*a)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
+  ASSERT_EQ(KindOf((*a)->Read()), "joined");
+  auto b = WsClient::Connect(stack.gateway_port(), "signaling.v1.proto");
+  ASSERT_TRUE(b.ok());
+  (*b)->Send(JoinOfferer(stack.Token("user-42", {}, {"kiosk-*"}), "kiosk-7"));
+  ASSERT_EQ(KindOf((*b)->Read()), "joined");
+  ASSERT_EQ(KindOf((*a)->Read()), "paired");
+  ASSERT_EQ(KindOf((*b)->Read()), "paired");
+  auto offer_with = [](int n) {
+    v1::ClientMessage m = Offer(kTestOffer);
+    for (int i = 0; i < n; ++i) {
+      auto* c = m.mutable_offer()->add_ice_candidates();
+      c->set_candidate(kCandidate);
+      c->set_sdp_mid("0");
+      c->set_sdp_m_line_index(0);
+    }
+    return m;
+  };
+  (*b)->Send(offer_with(101));
+  EXPECT_EQ(KindOf((*b)->Read()), "error:INVALID_CANDIDATE");
+  (*b)->Send(offer_with(100));
+  auto offer = (*a)->Read();
+  ASSERT_EQ(KindOf(offer), "offer") << "the 101-candidate offer must not be relayed";
+  EXPECT_EQ(offer->offer().ice_candidates_size(), 100);
+  (*a)->Send(Answer(kTestAnswer));
+  ASSERT_EQ(KindOf((*b)->Read()), "answer");
+  for (int i = 0; i < 400; ++i) (*b)->Send(Candidate(kCandidate));
+  for (int i = 0; i < 400; ++i) ASSERT_EQ(KindOf((*a)->Read()), "iceCandidate") << i;
+  (*b)->Send(Candidate(kCandidate));  // the 501st of this session
+  EXPECT_EQ(KindOf((*b)->Read()), "error:RESOURCE_EXHAUSTED");
+  (*b)->Send(Ping("b"));
+  EXPECT_EQ(KindOf((*b)->Read()), "pong") << "RESOURCE_EXHAUSTED is not fatal";
+  (*a)->Send(Ping("a"));
+  EXPECT_EQ(KindOf((*a)->Read()), "pong") << "the 501st candidate must not be relayed";
+  (*a)->Send(Candidate(kCandidate));  // the acceptor's own count is separate
+  EXPECT_EQ(KindOf((*b)->Read()), "iceCandidate");
+  (*b)->Send(Leave());
+  EXPECT_EQ(KindOf((*a)->Read()), "peerLeft:LEFT");
+  EXPECT_EQ(CodeText((*b)->WaitClose()), "1000");
+  (*a)->Close();
+  ExpectHealthy(stack);
+}
+
+TEST(HostileIdle, SilentClientIsClosed1001) {
+  // idle 1 s: a joined client that sends nothing and never answers the
+  // server's ping is closed with 1001 (section 6, idle).
+  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
+    g.idle_timeout = absl::Seconds(1);
+  }});
+  Raw silent(stack.gateway_port());
+  ASSERT_EQ(RawJoin(silent, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-2")),
+            "joined");
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(CodeText(silent.WaitClose(absl::Seconds(8))), "1001");
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(900)) << "closed before the idle timeout";
+  silent.Close();
+  ExpectHealthy(stack);
+}
+
+TEST(HostileSlowloris, SilentConnectionIsClosedAfterTheUpgradeTimeout) {
+  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
+    g.upgrade_timeout = absl::Seconds(1);
+  }});
+  Raw raw(stack.gateway_port());
+  ASSERT_TRUE(raw.connected());
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(raw.WaitEof(absl::Seconds(8))) << "a connection that never sent a request stayed open";
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));
+  raw.Close();
   ExpectHealthy(stack);
 }
 

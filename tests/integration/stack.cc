@@ -50,6 +50,7 @@ void Stack::StartAuth() {
   o.listen = absl::StrCat("127.0.0.1:", auth_port_);
   o.keys = {{"dev", "HS256", key_path_}};
   o.tls.insecure = true;
+  if (options_.auth) options_.auth(o);
   auto started = auth::AuthServer::Start(std::move(o));
   ASSERT_TRUE(started.ok()) << started.status();
   auth_ = *std::move(started);

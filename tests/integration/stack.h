@@ -19,6 +19,9 @@ namespace signaling::testing {
 struct StackOptions {
   std::function<void(gateway::GatewayOptions&)> gateway;
   std::function<void(matching::MatchingServerOptions&)> matching;
+  // Applied after the defaults (the HS256 "dev" key, plaintext) at every
+  // StartAuth: extra keys, issuer, audience.
+  std::function<void(auth::AuthServerOptions&)> auth;
 };
 
 class Stack {
@@ -39,6 +42,9 @@ class Stack {
   void StartAuth();  // on the same port as before
   void StopMatching();
   void StartMatching();  // on the same port as before
+
+  // The HS256 key file of the "dev" key.
+  const std::string& key_path() const { return key_path_; }
 
   // Waits until matching holds no session, id, pairing, verification or
   // timer, and the gateway no connection. False on timeout.
