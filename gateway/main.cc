@@ -22,7 +22,7 @@ ABSL_FLAG(bool, dev_mode, false,
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "exact Origin values allowed to upgrade, comma separated");
 ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
-          "peer IPs of TLS-terminating proxies whose client-IP header is trusted");
+          "peer IPs or CIDR ranges of TLS-terminating proxies whose client-IP header is trusted");
 ABSL_FLAG(std::string, tls_cert, "", "certificate chain (PEM) to serve wss");
 ABSL_FLAG(std::string, tls_key, "", "private key (PEM) to serve wss");
 ABSL_FLAG(std::string, client_ip_header, "x-forwarded-for", "client-IP header of trusted proxies");

@@ -571,7 +571,7 @@ check("chart: TLS on mounts the certificates, TLS off sets none and runs plainte
   const env = (r, c) => envOf(r.documents.find((d) => d.object.kind === "Deployment" && d.object.metadata.name.endsWith(c)).object.spec.template.spec.containers[0]);
   const on = env(rendered.defaults, "gateway"), off = env(rendered["tls off"], "gateway");
   eq([on.SIGNALING_TLS_CERT, on.SIGNALING_GRPC_INSECURE, on.SIGNALING_MATCHING_CA], ["/etc/signaling/tls/tls.crt", "false", "/etc/signaling/grpc/ca.crt"], "TLS on");
-  eq([off.SIGNALING_TLS_CERT, off.SIGNALING_GRPC_INSECURE, off.SIGNALING_TRUSTED_PROXIES], [undefined, "true", "10.0.0.10"], "TLS off");
+  eq([off.SIGNALING_TLS_CERT, off.SIGNALING_GRPC_INSECURE, off.SIGNALING_TRUSTED_PROXIES], [undefined, "true", "10.244.0.0/16"], "TLS off");
   eq(env(rendered.defaults, "matching").SIGNALING_TLS_CLIENT_CA, "/etc/signaling/grpc/ca.crt", "matching requires client certificates");
   eq(env(rendered.defaults, "auth").SIGNALING_KEY, "prod-1:ES256:/etc/signaling/keys/prod-1.pub.pem", "auth --key");
   const secrets = rendered["secrets from values"].documents.filter((d) => d.object.kind === "Secret").map((d) => d.object.metadata.name).sort();
