@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/net/grpc_server.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/http_session.h"
 
@@ -122,13 +123,10 @@ absl::Status Gateway::Impl::Init() {
   }
   auto credentials = net::ChannelCredentials(options.matching_tls);
   if (!credentials.ok()) return credentials.status();
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   relay = std::make_unique<RelayClient>(
-      grpc::CreateCustomChannel(options.matching_target, *credentials, args), this,
+      grpc::CreateCustomChannel(options.matching_target, *credentials,
+                                net::ClientChannelArguments(64 * 1024 * 1024)),
+      this,
       RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
 
   boost::system::error_code ec;

@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kCloseMalformed = 1007;
 constexpr uint16_t kClosePolicy = 1008;
+constexpr uint16_t kCloseInternal = 1011;
 constexpr uint16_t kCloseTryAgain = 1013;
 // Control frames (ping/pong) a client may send per second, and burst.
 constexpr double kControlRate = 10;
@@ -166,10 +167,25 @@ void WsSession<NextLayer>::RefuseMalformed(const std::string& why) {
 }
 
 template <class NextLayer>
+void WsSession<NextLayer>::FailInternal(const char* what) {
+  if (log::ShouldLog("internal")) log::Get("gateway")->error("internal error: {}", what);
+  v1::ServerMessage error;
+  error.mutable_error()->set_code(v1::Error::INTERNAL);
+  error.mutable_error()->set_message("internal error");
+  Deliver(error);
+  DoClose(kCloseInternal, "internal error");
+}
+
+template <class NextLayer>
 void WsSession<NextLayer>::PostServerMessage(v1::ServerMessage message) {
   asio::post(ws_.get_executor(),
              [self = this->shared_from_this(), message = std::move(message)] {
-               if (!self->close_requested_) self->Deliver(message);
+               if (self->close_requested_) return;
+               if (message.kind_case() == v1::ServerMessage::KIND_NOT_SET) {
+                 self->FailInternal("a message without a kind from matching");
+                 return;
+               }
+               self->Deliver(message);
              });
 }
 
@@ -286,10 +302,15 @@ void WsSession<NextLayer>::StartClose() {
 
 template <class NextLayer>
 void WsSession<NextLayer>::ArmIdleTimer() {
+  // Wakes when something is due: the end of the close grace; else a ping at
+  // half the idle time; else, with a ping out, the idle close. Activity in
+  // between only moves the next wake-up, computed then.
   const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
-  auto tick = close_requested_ ? std::chrono::milliseconds(kCloseGrace) : idle / 2;
-  if (tick < std::chrono::milliseconds(100)) tick = std::chrono::milliseconds(100);
-  idle_timer_.expires_after(tick);
+  if (close_requested_) {
+    idle_timer_.expires_at(close_requested_at_ + kCloseGrace);
+  } else {
+    idle_timer_.expires_at(last_activity_ + (ping_in_flight_ ? idle : idle / 2));
+  }
   idle_timer_.async_wait(beast::bind_front_handler(&WsSession<NextLayer>::OnIdleTimer, this->shared_from_this()));
 }
 

@@ -80,6 +80,8 @@ class WsSession final : public Connection,
   void OnIdleTimer(boost::beast::error_code ec);
   // Refuses the last message: error INVALID_MESSAGE, then close 1007.
   void RefuseMalformed(const std::string& why);
+  // An internal failure: error INTERNAL and close 1011, this session only.
+  void FailInternal(const char* what);
   void End();
 
   boost::beast::websocket::stream<NextLayer> ws_;

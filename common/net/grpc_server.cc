@@ -20,4 +20,13 @@ void ApplyServerLimits(grpc::ServerBuilder& builder, const GrpcServerLimits& lim
   builder.SetResourceQuota(quota);
 }
 
+grpc::ChannelArguments ClientChannelArguments(int max_receive_bytes) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetMaxReceiveMessageSize(max_receive_bytes);
+  return args;
+}
+
 }  // namespace signaling::net

@@ -1,5 +1,5 @@
-// The limits every gRPC server of this project applies: message sizes,
-// concurrent streams, the keepalive pings it permits, a thread quota.
+// The limits every gRPC server and client channel of this project applies:
+// message sizes, concurrent streams, keepalive, a thread quota, backoff.
 #ifndef COMMON_NET_GRPC_SERVER_H_
 #define COMMON_NET_GRPC_SERVER_H_
 
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace signaling::net {
 
@@ -30,6 +31,12 @@ struct GrpcServerLimits {
 // names the resource quota in gRPC's own diagnostics.
 void ApplyServerLimits(grpc::ServerBuilder& builder, const GrpcServerLimits& limits,
                        const std::string& quota_name);
+
+// The arguments of every client channel between our services: keepalive
+// pings every 20 s (the servers above permit 10 s), a reconnect backoff
+// capped at 2 s so that a restarted peer is used again quickly, and the
+// largest message accepted from the peer.
+grpc::ChannelArguments ClientChannelArguments(int max_receive_bytes);
 
 }  // namespace signaling::net
 

@@ -25,6 +25,9 @@ namespace signaling::matching {
 namespace {
 
 constexpr uint32_t kCloseGoingAway = 1001;
+constexpr uint32_t kCloseInternal = 1011;
+// reconnectAfterMs of the goAway sent when the service shuts down.
+constexpr uint32_t kShutdownReconnectMs = 1000;
 
 // Where the engine's output for one session goes: a stream and a
 // connection id on it. Called with the engine lock held; never blocks.
@@ -375,12 +378,8 @@ absl::Status MatchingServer::Impl::Init() {
   }
   auto auth_credentials = net::ChannelCredentials(options_.auth_tls);
   if (!auth_credentials.ok()) return auth_credentials.status();
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(64 * 1024);
-  channel_args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  channel_args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  verifier_ = v1::TokenVerifier::NewStub(
-      grpc::CreateCustomChannel(options_.auth_target, *auth_credentials, channel_args));
+  verifier_ = v1::TokenVerifier::NewStub(grpc::CreateCustomChannel(
+      options_.auth_target, *auth_credentials, net::ClientChannelArguments(64 * 1024)));
 
   auto server_credentials = net::ServerCredentials(options_.server_tls);
   if (!server_credentials.ok()) return server_credentials.status();
@@ -410,7 +409,7 @@ void MatchingServer::Impl::Shutdown(absl::Duration grace) {
     if (shutting_down_) return;
     shutting_down_ = true;
     serving_ = false;
-    Dispatch(engine_.CloseAll(kCloseGoingAway, "server shutting down", absl::Now()));
+    Dispatch(engine_.CloseAll(kCloseGoingAway, "server shutting down", kShutdownReconnectMs));
   }
   if (server_) {
     server_->GetHealthCheckService()->SetServingStatus(false);
@@ -426,7 +425,7 @@ SessionKey MatchingServer::Impl::OpenSession(Sink* sink, uint64_t conn, Connecti
   routes_[key] = Route{sink, conn};
   Dispatch(engine_.Open(key, std::move(meta), absl::Now()));
   if (shutting_down_) {
-    Dispatch(engine_.CloseAll(kCloseGoingAway, "server shutting down", absl::Now()));
+    Dispatch(engine_.CloseAll(kCloseGoingAway, "server shutting down", kShutdownReconnectMs));
   }
   return key;
 }
@@ -435,7 +434,21 @@ void MatchingServer::Impl::OnMessage(SessionKey key, const v1::ClientMessage& me
   std::vector<VerifyAction> verifies;
   {
     absl::MutexLock lock(&mu_);
-    verifies = Dispatch(engine_.OnMessage(key, message, absl::Now()));
+    try {
+      verifies = Dispatch(engine_.OnMessage(key, message, absl::Now()));
+    } catch (const std::exception& e) {
+      // An internal failure ends this session only: INTERNAL, then 1011.
+      if (log::ShouldLog("internal")) log_->error("internal error: {}", e.what());
+      if (auto it = routes_.find(key); it != routes_.end()) {
+        v1::ServerMessage error;
+        error.mutable_error()->set_code(v1::Error::INTERNAL);
+        error.mutable_error()->set_message("internal error");
+        it->second.sink->Deliver(it->second.conn, std::move(error));
+        it->second.sink->CloseConn(it->second.conn, kCloseInternal, "internal error");
+        routes_.erase(it);
+      }
+      Dispatch(engine_.OnTransportClosed(key, absl::Now()));
+    }
   }
   StartVerifications(std::move(verifies));
 }

@@ -548,15 +548,26 @@ Actions PairingEngine::Disconnect(const std::string& peer_id, absl::Time now, bo
   return out;
 }
 
-Actions PairingEngine::CloseAll(uint32_t code, const std::string& reason, absl::Time now) {
+Actions PairingEngine::CloseAll(uint32_t code, const std::string& reason,
+                                uint32_t reconnect_after_ms) {
   Actions out;
+  v1::ServerMessage go_away;
+  go_away.mutable_go_away()->set_reconnect_after_ms(reconnect_after_ms);
   std::vector<SessionKey> keys;
   keys.reserve(sessions_.size());
   for (const auto& [key, _] : sessions_) keys.push_back(key);
   for (SessionKey key : keys) {
     Session* s = Find(key);
-    if (s == nullptr) continue;  // already closed as someone's offerer
-    CloseSession(out, *s, code, reason, v1::PeerLeft::DISCONNECTED, now);
+    if (s->state == State::kPaired && s->peer) {
+      // Both sides close here, alike: the pairing ends without peerLeft.
+      if (Session* other = Find(*s->peer); other != nullptr) other->peer.reset();
+      s->peer.reset();
+      --pairings_;
+      ++counters_.pairings_ended[v1::PeerLeft::DISCONNECTED];
+    }
+    Send(out, *s, go_away);
+    Release(*s);
+    out.push_back(CloseAction{key, code, reason});
   }
   return out;
 }

@@ -121,8 +121,9 @@ class PairingEngine {
   Actions OnTransportClosed(SessionKey key, absl::Time now);
   // Closes the session of acceptor `peer_id` (admin); false if none.
   Actions Disconnect(const std::string& peer_id, absl::Time now, bool* found);
-  // Closes every session with `code` (shutdown, lost upstream).
-  Actions CloseAll(uint32_t code, const std::string& reason, absl::Time now);
+  // Shutdown: every session gets goAway, then is closed with `code`; a
+  // pairing ends for both sides alike (no peerLeft, no offerer 1000).
+  Actions CloseAll(uint32_t code, const std::string& reason, uint32_t reconnect_after_ms);
   // Fires every deadline at or before `now`.
   Actions Advance(absl::Time now);
   // The earliest armed deadline, or InfiniteFuture.

@@ -334,38 +334,16 @@ TEST_F(FaultTest, MatchingKilledClosesEverySessionUnavailable1013ThenRecovers) {
   EXPECT_FALSE(s_.gateway.WaitExit(absl::ZeroDuration()).has_value()) << "gateway died";
 }
 
-TEST_F(FaultTest, MatchingStoppedGracefullyClosesUnpairedSessions1001ThenRecovers) {
-  // Sessions without a pairing: the matching service going away closes each
-  // with 1001 (section 7: going away). Paired sessions are left out: a
-  // graceful stop closes an offerer with 1000 or 1001 depending on hash-map
-  // order (docs/coverage.md, known gaps).
-  auto lone_json = Acceptor("kiosk-1", kJson);
-  ASSERT_TRUE(lone_json);
-  auto lone_proto = Acceptor("kiosk-2", kProto);
-  ASSERT_TRUE(lone_proto);
-  auto waiting = Offerer("kiosk-absent", kJson, nullptr, /*wait_ms=*/30000);
-  ASSERT_TRUE(waiting);
-  auto unjoined = s_.Connect(kProto);
-  ASSERT_TRUE(unjoined);
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  std::optional<v1::Stats> m;
-  while ((!(m = s_.MatchingStats()) || m->sessions() != 4) && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  ASSERT_TRUE(m);
-  ASSERT_EQ(m->sessions(), 4u);
-  EXPECT_EQ(m->ids(), 2u);
-  EXPECT_EQ(m->waiting_offerers(), 1u);
+TEST_F(FaultTest, MatchingStoppedGracefullyGivesEverySessionGoAway1001ThenRecovers) {
+  // Section 7: 1001 is going away, after goAway. Paired or not, every
+  // session ends alike: no peerLeft, no offerer's 1000.
+  Sessions sessions;
+  OpenSessions(sessions);
+  ASSERT_FALSE(HasFatalFailure());
   const pid_t gateway_pid = s_.gateway.pid();
 
   s_.matching.Signal(SIGTERM);
-  for (auto [label, client] : std::vector<std::pair<const char*, WsClient*>>{
-           {"lone acceptor (json)", lone_json.get()},
-           {"lone acceptor (proto)", lone_proto.get()},
-           {"waiting offerer (json)", waiting.get()},
-           {"unjoined (proto)", unjoined.get()}}) {
-    EXPECT_EQ(Transcript(*client), "close:1001") << label;
-  }
+  ExpectEveryClient(sessions, "goAway close:1001");
   const auto status = s_.matching.WaitExit(absl::Seconds(15));
   ASSERT_TRUE(status.has_value()) << "matching did not stop";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DescribeStatus(status);

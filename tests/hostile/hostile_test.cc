@@ -1290,6 +1290,37 @@ TEST(HostileIdle, SilentClientIsClosed1001) {
   ExpectHealthy(stack);
 }
 
+// A client that answers every server ping but sends nothing else stays.
+TEST(HostileIdle, ClientAnsweringPingsStaysOpen) {
+  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
+    g.idle_timeout = absl::Seconds(1);
+  }});
+  Raw answering(stack.gateway_port());
+  ASSERT_EQ(RawJoin(answering, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-1")),
+            "joined");
+  int answered = 0;
+  std::optional<uint16_t> closed;
+  const absl::Time start = absl::Now();
+  while (!closed && absl::Now() - start < absl::Seconds(5)) {
+    auto f = answering.ReadFrame(absl::Milliseconds(100));
+    if (!f) {
+      if (answering.eof()) closed = 1006;
+      continue;
+    }
+    if (f->opcode == 0x9) {
+      answering.Write(BuildFrame(0xA, f->payload));
+      ++answered;
+    } else if (f->opcode == 0x8) {
+      closed = f->payload.size() < 2 ? 1005 : (uint8_t(f->payload[0]) << 8) | uint8_t(f->payload[1]);
+    }
+  }
+  EXPECT_FALSE(closed.has_value()) << "closed with " << CodeText(closed) << " after "
+                                   << (absl::Now() - start) << ", " << answered << " pings answered";
+  EXPECT_GE(answered, 3) << "pings every half idle period";
+  answering.Close();
+  ExpectHealthy(stack);
+}
+
 TEST(HostileSlowloris, SilentConnectionIsClosedAfterTheUpgradeTimeout) {
   Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
     g.upgrade_timeout = absl::Seconds(1);

@@ -616,9 +616,23 @@ TEST_F(EngineTest, AdminDisconnectAndCloseAll) {
   EXPECT_EQ(Kinds(b), "joined paired peerLeft:DISCONNECTED");
   Apply(engine_.Disconnect("kiosk-7", now_, &found));
   EXPECT_FALSE(found);
-  auto [c, d] = PairUp();
-  Apply(engine_.CloseAll(1001, "bye", now_));
-  EXPECT_EQ(CloseCode(c), 1001u);
+  ExpectEmpty();
+}
+
+TEST_F(EngineTest, CloseAllSendsGoAwayThenClosesBothSidesAlike) {
+  auto [a, b] = PairUp();
+  const SessionKey lone = JoinAcceptor("A", "kiosk-8");
+  const uint64_t ended = engine_.counters().pairings_ended[v1::PeerLeft::DISCONNECTED];
+  Apply(engine_.CloseAll(1001, "bye", 1500));
+  for (SessionKey key : {a, b, lone}) {
+    EXPECT_EQ(CloseCode(key), 1001u) << key;
+    ASSERT_FALSE(outcomes_[key].messages.empty());
+    const v1::ServerMessage& last = outcomes_[key].messages.back();
+    EXPECT_TRUE(last.has_go_away()) << Kinds(key);
+    EXPECT_EQ(last.go_away().reconnect_after_ms(), 1500u);
+    EXPECT_EQ(Kinds(key).find("peerLeft"), std::string::npos) << Kinds(key);
+  }
+  EXPECT_EQ(engine_.counters().pairings_ended[v1::PeerLeft::DISCONNECTED], ended + 1);
   ExpectEmpty();
 }
 
