@@ -19,14 +19,11 @@ seconds=${2:-20}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 jobs=${FUZZ_BUILD_JOBS:-2}
 
-targets=(fuzz_sdp fuzz_candidate)
+targets=(fuzz_sdp fuzz_candidate fuzz_json_codec)
 declare -A seeds=([fuzz_sdp]=sdp [fuzz_candidate]=candidate
                   [fuzz_json_codec]=json)
 declare -A max_len=([fuzz_sdp]=40000 [fuzz_candidate]=2048
                     [fuzz_json_codec]=70000)
-if [[ -f "$repo/common/codec/codec.h" ]]; then
-  targets+=(fuzz_json_codec)
-fi
 
 cmake -S "$repo" -B "$build_dir" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
