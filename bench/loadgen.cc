@@ -182,7 +182,15 @@ class Conn : public std::enable_shared_from_this<Conn> {
       const auto& src = g_cfg.sources[g_source_rr++ % g_cfg.sources.size()];
       sock.bind({src, 0}, ec);
     }
-    if (ec) return Fail(absl::StrCat("bind:", ec.message()));
+    if (ec) {
+      // Reported from the loop, not from here: a caller that starts the next
+      // connection on failure would otherwise recurse once per refused
+      // socket (out of file descriptors: the stack overflowed at 100k).
+      asio::post(ws_.get_executor(), [self = shared_from_this(), why = "bind:" + ec.message()] {
+        self->Fail(why);
+      });
+      return;
+    }
     path_ = path;
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
     beast::get_lowest_layer(ws_).async_connect(
