@@ -272,6 +272,8 @@ cat <<EOF
 - Load generator and servers share $(nproc) cores; a saturated loadgen inflates latencies for both.
 - Scale up with e.g. \`IDLE_N=100000 bench/run.sh\` (needs ~2 GB free RAM and the fd limits this
   script raises; the loadgen spreads sockets over 8 loopback source addresses).
+
+What bounds each figure, with profiles, and what would lift it: [performance.md](performance.md).
 EOF
 } >"$MD"
 echo "== wrote $MD, $R, $DOCS/*.png"
