@@ -673,4 +673,4 @@ check("grafana: every query parses as PromQL (promtool)", () => {
 // ---------------------------------------------------------------- done
 if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`deploy: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+process.exitCode = failed > 0 ? 1 : 0;

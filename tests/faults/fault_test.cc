@@ -233,7 +233,7 @@ TEST_F(FaultTest, AuthKilledJoinsFailUnavailable1013LivePairingsUnaffected) {
   ASSERT_FALSE(HasFatalFailure());
 
   s_.auth.Signal(SIGKILL);
-  const auto status = s_.auth.WaitExit(absl::Seconds(5));
+  const auto status = s_.auth.WaitExitStatus(absl::Seconds(5));
   ASSERT_TRUE(status.has_value()) << "auth did not die";
   ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << DescribeStatus(status);
 
@@ -310,7 +310,7 @@ TEST_F(FaultTest, MatchingKilledClosesEverySessionUnavailable1013ThenRecovers) {
   const pid_t gateway_pid = s_.gateway.pid();
 
   s_.matching.Signal(SIGKILL);
-  const auto status = s_.matching.WaitExit(absl::Seconds(5));
+  const auto status = s_.matching.WaitExitStatus(absl::Seconds(5));
   ASSERT_TRUE(status.has_value()) << "matching did not die";
 
   // A dependency down: error UNAVAILABLE, then close 1013 (section 7).
@@ -331,7 +331,7 @@ TEST_F(FaultTest, MatchingKilledClosesEverySessionUnavailable1013ThenRecovers) {
   EXPECT_EQ(s_.gateway.pid(), gateway_pid);
   ExpectNewPairingWorks("kiosk-1");
   EXPECT_TRUE(s_.WaitForZero()) << s_.DescribeState();
-  EXPECT_FALSE(s_.gateway.WaitExit(absl::ZeroDuration()).has_value()) << "gateway died";
+  EXPECT_FALSE(s_.gateway.WaitExitStatus(absl::ZeroDuration()).has_value()) << "gateway died";
 }
 
 TEST_F(FaultTest, MatchingStoppedGracefullyGivesEverySessionGoAway1001ThenRecovers) {
@@ -344,7 +344,7 @@ TEST_F(FaultTest, MatchingStoppedGracefullyGivesEverySessionGoAway1001ThenRecove
 
   s_.matching.Signal(SIGTERM);
   ExpectEveryClient(sessions, "goAway close:1001");
-  const auto status = s_.matching.WaitExit(absl::Seconds(15));
+  const auto status = s_.matching.WaitExitStatus(absl::Seconds(15));
   ASSERT_TRUE(status.has_value()) << "matching did not stop";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DescribeStatus(status);
   ExpectGatewayConnectionsZero();

@@ -43,7 +43,7 @@ void Child::Signal(int sig) {
   if (pid_ > 0) kill(pid_, sig);
 }
 
-std::optional<int> Child::WaitExit(absl::Duration timeout) {
+std::optional<int> Child::WaitExitStatus(absl::Duration timeout) {
   if (pid_ <= 0) return status_;
   const absl::Time deadline = absl::Now() + timeout;
   do {
@@ -66,9 +66,9 @@ std::optional<int> Child::WaitExit(absl::Duration timeout) {
 void Child::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
-  if (WaitExit(absl::Seconds(3))) return;
+  if (WaitExitStatus(absl::Seconds(3))) return;
   kill(pid_, SIGKILL);
-  WaitExit(absl::Seconds(5));
+  WaitExitStatus(absl::Seconds(5));
 }
 
 std::string DescribeStatus(const std::optional<int>& status) {

@@ -36,7 +36,7 @@ class Child {
 
   // The exit status (as from waitpid) once the child ended within `timeout`;
   // nullopt if it is still running. Polls; no fixed sleep.
-  std::optional<int> WaitExit(absl::Duration timeout);
+  std::optional<int> WaitExitStatus(absl::Duration timeout);
 
   // SIGTERM, a bounded wait, then SIGKILL.
   void Kill();

@@ -247,7 +247,7 @@ TEST(OpsTest, PrometheusScrapesAllThree) {
       for (const auto& [instance, value] : up) all = all && value == "1";
       if (all) break;
     }
-    if (!prometheus.running() || prometheus.WaitExit(absl::ZeroDuration())) break;
+    if (!prometheus.running() || prometheus.WaitExitStatus(absl::ZeroDuration())) break;
     if (absl::Now() > deadline) break;
     absl::SleepFor(absl::Milliseconds(250));
   }
@@ -308,13 +308,13 @@ TEST(OpsTest, HealthAndDrain) {
   EXPECT_EQ(b->WaitClose(absl::Seconds(5)), 1001);
   EXPECT_GE(closed_after, absl::Milliseconds(1400)) << "closed before the drain grace ended";
 
-  const auto gw = s.gateway.WaitExit(absl::Seconds(5));
+  const auto gw = s.gateway.WaitExitStatus(absl::Seconds(5));
   ASSERT_TRUE(gw.has_value()) << "gateway did not exit after the drain";
   EXPECT_TRUE(WIFEXITED(*gw) && WEXITSTATUS(*gw) == 0) << "gateway: " << DescribeStatus(gw);
 
   for (Child* c : {&s.matching, &s.auth}) {
     c->Signal(SIGTERM);
-    const auto st = c->WaitExit(absl::Seconds(7));
+    const auto st = c->WaitExitStatus(absl::Seconds(7));
     EXPECT_TRUE(st && WIFEXITED(*st) && WEXITSTATUS(*st) == 0)
         << c->log() << ": " << DescribeStatus(st);
   }
@@ -338,12 +338,12 @@ TEST(OpsTest, SecondSigtermExitsAtOnce) {
   }
   ASSERT_EQ(ready, 503) << "not draining";
   EXPECT_EQ(KindOf(a->Read(absl::Seconds(1))), "goAway");
-  ASSERT_FALSE(s.gateway.WaitExit(absl::Milliseconds(300)).has_value())
+  ASSERT_FALSE(s.gateway.WaitExitStatus(absl::Milliseconds(300)).has_value())
       << "gateway exited before the grace (30 s) with a live pairing";
 
   const absl::Time second = absl::Now();
   s.gateway.Signal(SIGTERM);
-  const auto st = s.gateway.WaitExit(absl::Seconds(2));
+  const auto st = s.gateway.WaitExitStatus(absl::Seconds(2));
   ASSERT_TRUE(st.has_value()) << "second SIGTERM did not end the gateway within 2 s";
   EXPECT_LT(absl::Now() - second, absl::Seconds(2));
   std::printf("gateway after second SIGTERM: %s\n", DescribeStatus(st).c_str());
