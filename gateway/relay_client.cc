@@ -56,14 +56,7 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
       if (!writing_) ReleaseHoldLocked();
       return;
     }
-    for (auto& event : *in_.mutable_events()) {
-      if (event.has_message()) {
-        owner_->listener_->OnServerMessage(event.conn(), std::move(*event.mutable_message()));
-      } else if (event.has_close()) {
-        owner_->listener_->OnClose(event.conn(), event.close().code(),
-                                   std::move(*event.mutable_close()->mutable_reason()));
-      }
-    }
+    owner_->listener_->OnRelayDown(std::move(in_));
     in_.Clear();
     StartRead(&in_);
   }
@@ -80,8 +73,14 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
   }
 
   void OnDone(const grpc::Status& status) override {
-    owner_->OnStreamDone(this, status);
+    RelayClient* owner = owner_;
+    owner->OnStreamDone(this, status);
+    // Our context holds a reference to the channel: it must not be the last
+    // one, or the channel would be destroyed on gRPC's own callback thread
+    // (which then cannot join itself). So delete first, then let Stop()
+    // return and the owner release the channel.
     delete this;
+    owner->OnStreamGone();
   }
 
  private:
@@ -187,6 +186,9 @@ void RelayClient::OnStreamDone(Stream* stream, const grpc::Status& status) {
   // Connections may have been opened before the stream was known to be up;
   // report the generation lost either way.
   listener_->OnStreamLost(stream->generation());
+}
+
+void RelayClient::OnStreamGone() {
   // Last: once no stream is live, Stop() may return and the owner go away.
   absl::MutexLock lock(&mu_);
   --live_streams_;

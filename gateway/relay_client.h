@@ -24,8 +24,8 @@ namespace signaling::gateway {
 class RelayListener {
  public:
   virtual ~RelayListener() = default;
-  virtual void OnServerMessage(uint64_t conn, v1::ServerMessage message) = 0;
-  virtual void OnClose(uint64_t conn, uint32_t code, std::string reason) = 0;
+  // One batch of the matching service's events, in the stream's order.
+  virtual void OnRelayDown(v1::RelayDown batch) = 0;
   // The stream of `generation` ended: its connections have no session.
   virtual void OnStreamLost(uint64_t generation) = 0;
 };
@@ -63,6 +63,8 @@ class RelayClient {
   void StartStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnStreamUp(Stream* stream);
   void OnStreamDone(Stream* stream, const grpc::Status& status);
+  // A stream object is deleted: the last thing a stream does.
+  void OnStreamGone();
   void ReconnectLoop();
 
   std::shared_ptr<grpc::Channel> channel_;

@@ -109,6 +109,7 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
   absl::flat_hash_map<SessionKey, Route> routes_ ABSL_GUARDED_BY(mu_);
   SessionKey next_key_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  int verifying_ ABSL_GUARDED_BY(mu_) = 0;  // Verify calls in flight
   std::unique_ptr<v1::TokenVerifier::Stub> verifier_;
   friend class MatchingServer;
   std::thread timer_thread_;
@@ -135,6 +136,11 @@ class MatchingServer::Impl::RelayReactor final
       read_done_ = true;
       MaybeFinishLocked();
       return;
+    }
+    {
+      // Replies to this batch leave together, in one write, after it.
+      absl::MutexLock lock(&mu_);
+      corked_ = true;
     }
     for (const auto& event : in_.events()) {
       switch (event.kind_case()) {
@@ -163,6 +169,11 @@ class MatchingServer::Impl::RelayReactor final
       }
     }
     in_.Clear();
+    {
+      absl::MutexLock lock(&mu_);
+      corked_ = false;
+      MaybeWriteLocked();
+    }
     StartRead(&in_);
   }
 
@@ -222,7 +233,7 @@ class MatchingServer::Impl::RelayReactor final
   }
 
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || broken_ || pending_.empty()) return;
+    if (writing_ || corked_ || broken_ || pending_.empty()) return;
     pending_.PopInto(&out_);
     writing_ = true;
     StartWrite(&out_);
@@ -244,6 +255,7 @@ class MatchingServer::Impl::RelayReactor final
   net::BatchQueue<v1::RelayDown> pending_ ABSL_GUARDED_BY(mu_);
   v1::RelayDown out_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool corked_ ABSL_GUARDED_BY(mu_) = false;  // a read batch is being handled
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -417,6 +429,11 @@ void MatchingServer::Impl::Shutdown(absl::Duration grace) {
                       absl::ToChronoMilliseconds(grace));
   }
   if (timer_thread_.joinable()) timer_thread_.join();
+  // Verifications in flight end within their deadline; their callbacks
+  // use this object.
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return verifying_ == 0; };
+  mu_.Await(absl::Condition(&idle));
 }
 
 SessionKey MatchingServer::Impl::OpenSession(Sink* sink, uint64_t conn, ConnectionMeta meta) {
@@ -485,6 +502,11 @@ void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies
     v1::VerifyRequest request;
     v1::Principal response;
   };
+  if (verifies.empty()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    verifying_ += static_cast<int>(verifies.size());
+  }
   for (VerifyAction& verify : verifies) {
     auto* call = new Call;
     call->context.set_deadline(std::chrono::system_clock::now() +
@@ -518,6 +540,9 @@ void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies
             }
             principal = absl::UnavailableError("verifier unavailable");
           }
+          // The call's context holds a channel reference; verifier_ holds
+          // another until Shutdown has seen this call end (below), so the
+          // channel is never destroyed on gRPC's callback thread.
           delete call;
           std::vector<VerifyAction> more;
           {
@@ -525,6 +550,8 @@ void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies
             more = Dispatch(engine_.OnVerified(key, request, principal, absl::Now()));
           }
           StartVerifications(std::move(more));
+          absl::MutexLock lock(&mu_);
+          --verifying_;  // last: Shutdown may return once it is zero
         });
   }
 }

@@ -1,8 +1,15 @@
 // Protocol v1 end to end: the real auth, matching and gateway services on
 // loopback, real WebSocket clients (JSON and protobuf subprotocols) and a
 // real internal gRPC client. Every test ends with the services back at zero.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
 #include "signaling/v1/matching.grpc.pb.h"
@@ -364,6 +371,57 @@ TEST(InternalClientTest, GrpcSessionWithoutTokenIsRefused) {
   auto code = context.GetServerTrailingMetadata().find("signaling-close-code");
   ASSERT_NE(code, context.GetServerTrailingMetadata().end());
   EXPECT_EQ(std::string(code->second.data(), code->second.size()), "4001");
+}
+
+// A loopback port that completes TCP handshakes (listen backlog) and never
+// says anything: a token verifier that is reachable but never answers.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0 && listen(fd_, 16) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      port_ = ntohs(address.sin_port);
+    }
+  }
+  ~SilentListener() { close(fd_); }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+// The matching service stopping while a token verification is in flight:
+// the call's completion uses the service, so Shutdown waits for it (up to
+// the verify deadline) before the service may be destroyed. The client gets
+// goAway then 1001 as for any shutdown. (Under ASan, not waiting is a
+// use-after-free when the late completion arrives.)
+TEST(MatchingShutdownTest, WaitsForAVerificationInFlight) {
+  SilentListener verifier;
+  ASSERT_NE(verifier.port(), 0);
+  constexpr absl::Duration kDeadline = absl::Milliseconds(800);
+  Stack stack(StackOptions{.matching = [&](matching::MatchingServerOptions& o) {
+    o.auth_target = absl::StrCat("127.0.0.1:", verifier.port());
+    o.verify_deadline = kDeadline;
+  }});
+  auto client = WsClient::Connect(stack.gateway_port());
+  ASSERT_TRUE(client.ok());
+  const absl::Time joined_at = absl::Now();
+  (*client)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
+  while (stack.matching().Stats().pending_verifications() == 0 &&
+         absl::Now() - joined_at < absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(stack.matching().Stats().pending_verifications(), 1u);
+  stack.matching().Shutdown(absl::Milliseconds(100));
+  EXPECT_GE(absl::Now() - joined_at, kDeadline) << "Shutdown returned with the call in flight";
+  EXPECT_EQ(KindOf((*client)->Read()), "goAway");
+  EXPECT_EQ((*client)->WaitClose(), 1001);
 }
 
 }  // namespace
