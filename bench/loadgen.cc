@@ -17,6 +17,7 @@
 #include <cstring>
 #include <unistd.h>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +54,8 @@ ABSL_FLAG(int, pairs, 50, "relay: paired sessions");
 ABSL_FLAG(int, concurrency, 32, "churn: concurrent loops; idle: connects in flight");
 ABSL_FLAG(double, drain_s, 5, "pairing/relay: grace for in-flight work after the run");
 ABSL_FLAG(double, setup_timeout_s, 120, "idle/relay: time allowed to set up sessions");
+ABSL_FLAG(std::string, hold_until_file, "",
+          "idle: the hold also ends once this file exists (several loadgens ending together)");
 ABSL_FLAG(int, max_inflight, 20000, "pairing: in-flight pairs above which a start is dropped");
 ABSL_FLAG(std::vector<std::string>, server_pids, {},
           "server processes whose CPU time (utime+stime) over the measured window and "
@@ -1059,7 +1062,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "HOLDING %lld\n", static_cast<long long>(joined()));
     std::fflush(stderr);
     proc_begin = SampleServers();
-    SleepS(duration);
+    const std::string until = absl::GetFlag(FLAGS_hold_until_file);
+    const double hold_end = elapsed() + duration;
+    while (elapsed() < hold_end && (until.empty() || !std::filesystem::exists(until))) SleepS(0.05);
     proc_end = SampleServers();
     hold_rss = {{"at_hold_start", proc_begin.rss_kib}, {"at_hold_end", proc_end.rss_kib}};
     out["joined_at_hold_end"] = joined();

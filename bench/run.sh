@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Benchmarks our signaling services against PeerJS server 1.0.2 on loopback
 # and writes docs/benchmarks.md, docs/bench/results.json and docs/bench/*.png.
-# Sizes (env): IDLE_N (5000), IDLE_HOLD_S (5), PAIR_RATE (50), PAIR_RAMP
-# ("25 50 100 200 400 800"), STEP_S (4), RELAY_PAIRS (100), RELAY_RATE (4000),
-# LAT_PAIRS (10), LAT_RATE (200), CHURN_C (16), DUR_S (5), LG_THREADS (2), JOBS (2).
+# Sizes (env): IDLE_SIZES ("10000 50000 100000"), IDLE_HOLD_S (5), PAIR_RATE (50),
+# PAIR_RAMP ("25 50 100 200 400 600 800 1000 1200 1600"), STEP_S (4), RELAY_PAIRS (1000),
+# RELAY_RAMP ("2000 4000 8000 12000 16000 24000 32000"), LAT_PAIRS (10),
+# LAT_RATE (200), CHURN_C (16), DUR_S (5), LG_THREADS (2), JOBS (2).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 CMD="$0 $*"
-IDLE_N=${IDLE_N:-5000}; IDLE_HOLD_S=${IDLE_HOLD_S:-5}; PAIR_RATE=${PAIR_RATE:-50}
-PAIR_RAMP=${PAIR_RAMP:-"25 50 100 200 400 800"}; STEP_S=${STEP_S:-4}
-RELAY_PAIRS=${RELAY_PAIRS:-100}; RELAY_RATE=${RELAY_RATE:-4000}
-LAT_PAIRS=${LAT_PAIRS:-10}; LAT_RATE=${LAT_RATE:-200}; CHURN_C=${CHURN_C:-16}
+IDLE_SIZES=${IDLE_SIZES:-"10000 50000 100000"}; IDLE_HOLD_S=${IDLE_HOLD_S:-5}; PAIR_RATE=${PAIR_RATE:-50}
+PAIR_RAMP=${PAIR_RAMP:-"25 50 100 200 400 600 800 1000 1200 1600"}; STEP_S=${STEP_S:-4}
+RELAY_PAIRS=${RELAY_PAIRS:-1000}; RELAY_RAMP=${RELAY_RAMP:-"2000 4000 8000 12000 16000 24000 32000"}
+LAT_PAIRS=${LAT_PAIRS:-10}; LAT_RATE=${LAT_RATE:-200}; IDLE_SHARD=${IDLE_SHARD:-15000}; CHURN_C=${CHURN_C:-16}
 DUR_S=${DUR_S:-5}; LG_THREADS=${LG_THREADS:-2}; JOBS=${JOBS:-2}
-ENV_LINE="IDLE_N=$IDLE_N IDLE_HOLD_S=$IDLE_HOLD_S PAIR_RATE=$PAIR_RATE PAIR_RAMP=\"$PAIR_RAMP\" STEP_S=$STEP_S RELAY_PAIRS=$RELAY_PAIRS RELAY_RATE=$RELAY_RATE LAT_PAIRS=$LAT_PAIRS LAT_RATE=$LAT_RATE CHURN_C=$CHURN_C DUR_S=$DUR_S LG_THREADS=$LG_THREADS"
+ENV_LINE="IDLE_SIZES=\"$IDLE_SIZES\" IDLE_HOLD_S=$IDLE_HOLD_S PAIR_RATE=$PAIR_RATE PAIR_RAMP=\"$PAIR_RAMP\" STEP_S=$STEP_S RELAY_PAIRS=$RELAY_PAIRS RELAY_RAMP=\"$RELAY_RAMP\" LAT_PAIRS=$LAT_PAIRS LAT_RATE=$LAT_RATE IDLE_SHARD=$IDLE_SHARD CHURN_C=$CHURN_C DUR_S=$DUR_S LG_THREADS=$LG_THREADS"
 
 B="$ROOT/build-bench"
 OUT="$ROOT/bench/out"      # git-ignored scratch
 DOCS="$ROOT/docs/bench"
 mkdir -p "$OUT" "$DOCS"
+# 100,000 sessions need ~100k descriptors in the gateway and the loadgen each:
+# root may raise the hard limit (up to fs.nr_open); others get what they have.
+[ "$(id -u)" = 0 ] && ulimit -Hn "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" || true
 
 # Load-sized limits for our services: every protection stays on.
@@ -44,10 +48,12 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 rss_kib() { local t=0 p; for p in $1; do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done; echo $t; }
 cpu_s() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "scale=2; $t / $(getconf CLK_TCK)" | bc; }
 
-PIDS=""; PORT=0
+PIDS=""; PORT=0; PORTS=()
+# start_ours [GATEWAYS]: auth, matching and GATEWAYS (1) gateway processes;
+# PORT is the first gateway's port, PORTS all of them.
 start_ours() {
-  local ap mp ga
-  ap=$(free_port); mp=$(free_port); PORT=$(free_port); ga=$(free_port)
+  local ap mp ga g i
+  ap=$(free_port); mp=$(free_port)
   "$B/services/auth/signaling-auth" --listen "127.0.0.1:$ap" --key "dev:HS256:$KEY" --grpc_insecure \
     --admin_port "$(free_port)" --log_level warn >"$OUT/auth.log" 2>&1 &
   local a=$!
@@ -55,18 +61,23 @@ start_ours() {
     --grpc_insecure --rate_per_second $RATE_PER_S --rate_burst $RATE_BURST \
     --max_candidates_per_session $CANDS_PER_SESSION --admin_port "$(free_port)" --log_level warn >"$OUT/matching.log" 2>&1 &
   local m=$!
-  "$B/gateway/signaling-gateway" --address 127.0.0.1 --port "$PORT" --matching_target "127.0.0.1:$mp" \
-    --grpc_insecure --dev_mode --max_connections_per_ip $PER_IP --max_connections $MAX_CONN \
-    --admin_port "$ga" --log_level warn >"$OUT/gateway.log" 2>&1 &
-  local g=$!
-  PIDS="$g $m $a"
-  wait_port "$PORT"
-  # Ready = the Relay stream to matching is up; before that joins get UNAVAILABLE.
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/readyz" >/dev/null && break; sleep 0.1; done
+  PIDS="$m $a"; PORTS=()
+  for i in $(seq "${1:-1}"); do
+    PORT=$(free_port); ga=$(free_port)
+    "$B/gateway/signaling-gateway" --address 127.0.0.1 --port "$PORT" --matching_target "127.0.0.1:$mp" \
+      --grpc_insecure --dev_mode --max_connections_per_ip $PER_IP --max_connections $MAX_CONN \
+      --admin_port "$ga" --log_level warn >"$OUT/gateway$i.log" 2>&1 &
+    g=$!
+    PIDS="$g $PIDS"; PORTS+=("$PORT")
+    wait_port "$PORT"
+    # Ready = the Relay stream to matching is up; before that joins get UNAVAILABLE.
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/readyz" >/dev/null && break; sleep 0.1; done
+  done
+  PORT=${PORTS[0]}
   sleep 0.3
 }
 start_peerjs() {
-  PORT=$(free_port)
+  PORT=$(free_port); PORTS=("$PORT")
   node "$ROOT/bench/peerjs-server.cjs" "$PORT" >"$OUT/peerjs.log" 2>&1 &
   PIDS="$!"
   wait_port "$PORT"; sleep 0.3
@@ -82,35 +93,90 @@ trap stop_servers EXIT
 RESULTS="$OUT/results.jsonl"; : >"$RESULTS"
 # run SYSTEM LABEL loadgen-args...: one loadgen run against fresh servers.
 run() {
-  local sys=$1 label=$2; shift 2
+  local sys=$1 label=$2 rss1; shift 2
   if [ "$sys" = peerjs ]; then start_peerjs; else start_ours; fi
   local rss0 cpu0 cpu1 res args=(--port "$PORT" --threads "$LG_THREADS" --server_pids "${PIDS// /,}")
   [ "$sys" = peerjs ] && args+=(--target peerjs) || args+=(--key_file "$KEY" --kid dev)
   rss0=$(rss_kib "$PIDS"); cpu0=$(cpu_s "$PIDS")
   res=$("$LG" "${args[@]}" "$@" 2>"$OUT/loadgen.err")
   cpu1=$(cpu_s "$PIDS")
-  echo "$res" | jq -c --arg sys "$sys" --arg lbl "$label" --argjson rss0 "$rss0" \
+  sleep 1; rss1=$(rss_kib "$PIDS")  # settled, every client gone
+  echo "$res" | jq -c --arg sys "$sys" --arg lbl "$label" --argjson rss0 "$rss0" --argjson rss1 "$rss1" \
     --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --arg args "$*" \
-    '. + {system:$sys, "label":$lbl, args:$args, rss_baseline_kib:$rss0, server_cpu_s_whole_run:$cpu}' >>"$RESULTS"
+    '. + {system:$sys, "label":$lbl, args:$args, rss_baseline_kib:$rss0, rss_after_kib:$rss1, server_cpu_s_whole_run:$cpu}' >>"$RESULTS"
   echo "   $sys $label: $(echo "$res" | jq -c '{errors, achieved_rate, completed_pairs, received, sessions_per_s, joined_at_end}')"
   stop_servers
 }
 
+# run_idle SYSTEM N: N idle joined acceptors. One process holds at most
+# IDLE_SHARD sockets (the descriptor limit), so the load is spread over
+# ceil(N / IDLE_SHARD) loadgens and, for our system, as many gateways (it is
+# stateless and scales out; PeerJS is one process by design). Memory and CPU
+# are sampled once every loadgen holds its share, over IDLE_HOLD_S.
+run_idle() {
+  local sys=$1 n=$2 shards i share lgs=() rss0 rss1 rss2 cpu1 cpu2 until="$OUT/idle.release"
+  shards=$(( (n + IDLE_SHARD - 1) / IDLE_SHARD ))
+  if [ "$sys" = peerjs ]; then start_peerjs; else start_ours "$shards"; fi
+  local args=(--threads 1 --scenario idle --concurrency $(( 256 / shards + 1 )) --duration_s 120 --hold_until_file "$until")
+  [ "$sys" = peerjs ] && args+=(--target peerjs) || args+=(--key_file "$KEY" --kid dev)
+  rm -f "$until"; rss0=$(rss_kib "$PIDS")
+  for i in $(seq 0 $((shards - 1))); do
+    share=$(( n / shards + (i < n % shards ? 1 : 0) ))
+    "$LG" "${args[@]}" --port "${PORTS[$((i % ${#PORTS[@]}))]}" --sessions "$share" >"$OUT/idle_$i.json" 2>"$OUT/idle_$i.err" &
+    lgs+=($!)
+  done
+  for _ in $(seq 1500); do  # every loadgen holds (or has given up)
+    [ "$(cat "$OUT"/idle_*.err 2>/dev/null | grep -c HOLDING)" -ge "$shards" ] && break
+    sleep 0.1
+  done
+  rss1=$(rss_kib "$PIDS"); cpu1=$(cpu_s "$PIDS")
+  sleep "$IDLE_HOLD_S"
+  rss2=$(rss_kib "$PIDS"); cpu2=$(cpu_s "$PIDS")
+  touch "$until"
+  wait "${lgs[@]}" || true
+  jq -s -c --arg sys "$sys" --arg lbl "idle_$n" --argjson n "$n" --argjson shards "$shards" \
+    --argjson rss0 "$rss0" --argjson rss1 "$rss1" --argjson rss2 "$rss2" \
+    --argjson cpu "$(echo "$cpu2 - $cpu1" | bc)" \
+    '{system:$sys, label:$lbl, scenario:"idle", target_sessions:$n, processes:$shards,
+      joined_at_hold_end: (map(.joined_at_hold_end) | add), errors: (map(.errors) | add),
+      error_kinds: (map(.error_kinds) | add), ramp_s: (map(.ramp_s) | max),
+      time_to_joined_us: {p50: (map(.time_to_joined_us.p50) | max), p99: (map(.time_to_joined_us.p99) | max)},
+      rss_baseline_kib:$rss0, server: {cpu_s:$cpu, hold_rss_kib: {at_hold_start:$rss1, at_hold_end:$rss2}}}' \
+    "$OUT"/idle_[0-9]*.json >>"$RESULTS"
+  rm -f "$OUT"/idle_[0-9]*.json "$OUT"/idle_*.err "$until"
+  echo "   $sys idle_$n: $(tail -1 "$RESULTS" | jq -c '{errors, joined_at_hold_end, processes}')"
+  stop_servers
+}
+
+# passes RUN-JSON CONDITION: the last run met the step's criteria.
+passes() { tail -1 "$RESULTS" | jq -e "$1" >/dev/null; }
+PAIR_OK='.errors == 0 and .incomplete == 0 and .dropped_starts == 0 and .time_to_answer_us.p99 <= 50000 and .achieved_rate >= 0.9 * .offered_rate'
+RELAY_OK='.errors == 0 and .pairs_ready == .pairs and .achieved_rate >= 0.95 * .offered_rate'
 for sys in signaling peerjs; do
   echo "== $sys"
-  run $sys idle --scenario idle --sessions "$IDLE_N" --concurrency 256 --duration_s "$IDLE_HOLD_S"
+  for n in $IDLE_SIZES; do
+    run_idle $sys "$n"
+    passes ".errors == 0 and .joined_at_hold_end == $n" || break  # the machine does not allow more
+  done
   run $sys pairing --scenario pairing --rate "$PAIR_RATE" --duration_s "$DUR_S"
   for r in $PAIR_RAMP; do
     run $sys "ramp_$r" --scenario pairing --rate "$r" --duration_s "$STEP_S" --drain_s 3
-    last=$(tail -1 "$RESULTS")
-    if ! echo "$last" | jq -e '.errors == 0 and .incomplete == 0 and .dropped_starts == 0 and .time_to_answer_us.p99 <= 50000 and .achieved_rate >= 0.9 * .offered_rate' >/dev/null; then
-      break  # past the knee
-    fi
+    passes "$PAIR_OK" || break  # past the knee
   done
   run $sys relay_latency --scenario relay --pairs "$LAT_PAIRS" --rate "$LAT_RATE" --duration_s "$DUR_S"
-  run $sys relay_throughput --scenario relay --pairs "$RELAY_PAIRS" --rate "$RELAY_RATE" --duration_s "$DUR_S"
-  [ $sys = signaling ] && run $sys relay_throughput_proto --scenario relay --subprotocol proto \
-    --pairs "$RELAY_PAIRS" --rate "$RELAY_RATE" --duration_s "$DUR_S"
+  # Relay maximum: the highest offered rate still delivered (>= 95%, no errors).
+  max=0
+  for r in $RELAY_RAMP; do
+    run $sys "relay_$r" --scenario relay --pairs "$RELAY_PAIRS" --rate "$r" --duration_s "$DUR_S"
+    passes "$RELAY_OK" || break
+    max=$r
+  done
+  for pct in 10 50 80; do
+    [ "$max" -gt 0 ] && run $sys "relay_at_$pct" --scenario relay --pairs "$RELAY_PAIRS" \
+      --rate $((max * pct / 100)) --duration_s "$DUR_S"
+  done
+  [ $sys = signaling ] && [ "$max" -gt 0 ] && run $sys relay_max_proto --scenario relay --subprotocol proto \
+    --pairs "$RELAY_PAIRS" --rate "$max" --duration_s "$DUR_S"
   run $sys churn --scenario churn --concurrency "$CHURN_C" --duration_s "$DUR_S"
 done
 
@@ -148,15 +214,25 @@ set xlabel "percentile"; set ylabel "microseconds"; set style data histograms; s
 plot "$OUT/lat_signaling.dat" u 2:xtic(1) t "signaling (JSON)", "$OUT/lat_peerjs.dat" u 2 t "PeerJS"
 EOF
 
-S_RELAY=$(q signaling relay_throughput .received_per_server_cpu_s); P_RELAY=$(q peerjs relay_throughput .received_per_server_cpu_s)
-S_RELAYP=$(q signaling relay_throughput_proto .received_per_server_cpu_s)
+relaymax() {  # highest relay ramp rate delivered (>= 95%, no errors)
+  jq -r --arg s "$1" '[.runs[] | select(.system==$s and (.label|test("^relay_[0-9]+$"))) |
+    select(.errors==0 and .pairs_ready==.pairs and .achieved_rate>=0.95*.offered_rate) | .offered_rate] | max // 0' "$R"
+}
+idlemax() {  # largest idle size held in full, without errors
+  jq -r --arg s "$1" '[.runs[] | select(.system==$s and (.label|startswith("idle_"))) |
+    select(.errors==0 and .joined_at_hold_end==.target_sessions) | .target_sessions] | max // 0' "$R"
+}
+S_RMAX=$(relaymax signaling); P_RMAX=$(relaymax peerjs)
+S_RELAY=$(q signaling "relay_$S_RMAX" '.received_per_server_cpu_s // 0'); P_RELAY=$(q peerjs "relay_$P_RMAX" '.received_per_server_cpu_s // 0')
+S_RELAYP=$(q signaling relay_max_proto '.received_per_server_cpu_s // 0')
 S_MAX=$(maxrate signaling); P_MAX=$(maxrate peerjs)
-S_IDLE_N=$(q signaling idle .joined_at_hold_end); P_IDLE_N=$(q peerjs idle .joined_at_hold_end)
-S_IDLE_RSS=$(q signaling idle .server.hold_rss_kib.at_hold_end); S_IDLE_RSS0=$(q signaling idle .rss_baseline_kib)
-P_IDLE_RSS=$(q peerjs idle .server.hold_rss_kib.at_hold_end); P_IDLE_RSS0=$(q peerjs idle .rss_baseline_kib)
+S_IDLE_N=$(idlemax signaling); P_IDLE_N=$(idlemax peerjs)
 per() { echo "scale=2; ($1) / ($2)" | bc; }
-S_PER=$(per "$S_IDLE_RSS - $S_IDLE_RSS0" "${S_IDLE_N:-1}"); S_PER_TOT=$(per "$S_IDLE_RSS" "${S_IDLE_N:-1}")
-P_PER=$(per "$P_IDLE_RSS - $P_IDLE_RSS0" "${P_IDLE_N:-1}")
+idle_per() {  # system, size: KiB of server RSS per session above the baseline
+  per "$(q "$1" "idle_$2" '.server.hold_rss_kib.at_hold_end') - $(q "$1" "idle_$2" .rss_baseline_kib)" "$2"
+}
+S_PER=$(idle_per signaling "$S_IDLE_N"); P_PER=$(idle_per peerjs "$P_IDLE_N")
+S_PER_TOT=$(per "$(q signaling "idle_$S_IDLE_N" '.server.hold_rss_kib.at_hold_end')" "$S_IDLE_N")
 S_L50=$(q signaling relay_latency .one_way_latency_us.p50); S_L99=$(q signaling relay_latency .one_way_latency_us.p99)
 row() {  # label, jq expr, unit-format
   printf "| %s | %s | %s |\n" "$1" "$(q signaling "$2" "$3")" "$(q peerjs "$2" "$3")"
@@ -185,22 +261,30 @@ so absolute numbers are pessimistic and noisy; the side-by-side ratios are the p
 
 | target | signaling | PeerJS | result |
 |---|---|---|---|
-| relay throughput per server CPU-second ≥ 2× PeerJS | $(fmt "$S_RELAY") msg/CPU-s (proto: $(fmt "$S_RELAYP")) | $(fmt "$P_RELAY") msg/CPU-s | $(verdict "$S_RELAY >= 2 * $P_RELAY") ($(echo "scale=2; $S_RELAY / $P_RELAY" | bc)×) |
+| relay throughput per server CPU-second ≥ 2× PeerJS (at each one's maximum, $RELAY_PAIRS pairs) | $(fmt "$S_RELAY") msg/CPU-s at $S_RMAX msg/s (proto: $(fmt "$S_RELAYP")) | $(fmt "$P_RELAY") msg/CPU-s at $P_RMAX msg/s | $(verdict "$S_RELAY >= 2 * $P_RELAY") ($(echo "scale=2; $S_RELAY / $P_RELAY" | bc)×) |
 | max pairing rate with p99 time-to-answer ≤ 50 ms ≥ 2× PeerJS | $S_MAX pairs/s | $P_MAX pairs/s | $(if [ "$P_MAX" = 0 ] && [ "$S_MAX" = 0 ]; then echo "**not met** (neither passes the lowest step)"; else verdict "$S_MAX >= 2 * $P_MAX"; fi) |
-| idle ≥ 100,000 sessions at ≤ 10 KiB RSS/session (our processes) | $S_IDLE_N sessions held (IDLE_N=$IDLE_N), $S_PER KiB/session above baseline ($S_PER_TOT KiB/session total RSS) | $P_IDLE_N sessions, $P_PER KiB/session above baseline | per-session RSS $(verdict "$S_PER <= 10"); 100,000 sessions $( [ "${S_IDLE_N:-0}" -ge 100000 ] && echo "**met**" || echo "**not verified** at this size (run IDLE_N=100000)") |
+| idle ≥ 100,000 sessions at ≤ 10 KiB RSS/session (our processes) | $S_IDLE_N sessions held, $S_PER KiB/session above baseline ($S_PER_TOT KiB/session total RSS) | $P_IDLE_N sessions held, $P_PER KiB/session above baseline | per-session RSS $(verdict "$S_PER <= 10"); 100,000 sessions $(verdict "$S_IDLE_N >= 100000") |
 | unloaded one-way relay latency p50 ≤ 250 µs | $(fmt "$S_L50") µs | $(fmt "$(q peerjs relay_latency .one_way_latency_us.p50)") µs | $(verdict "$S_L50 <= 250") |
 | unloaded one-way relay latency p99 ≤ 1 ms | $(fmt "$S_L99") µs | $(fmt "$(q peerjs relay_latency .one_way_latency_us.p99)") µs | $(verdict "$S_L99 <= 1000") |
 
-## Idle (ramp to IDLE_N joined acceptors, hold ${IDLE_HOLD_S} s)
+## Idle (ramp to N joined acceptors, 256 connecting at a time, hold ${IDLE_HOLD_S} s; stops at the first size not held)
 
-| figure | signaling | PeerJS |
+One process holds at most $IDLE_SHARD sockets here (the hard descriptor limit is $(ulimit -Hn)), so the
+sessions are spread over ceil(N / $IDLE_SHARD) load generators and, for our system, as many gateway
+processes in front of the one matching service (the gateway is stateless and scales out). PeerJS
+is a single process by design. RSS is summed over every server process.
+
+| sessions | signaling: joined, KiB/session above baseline, RSS before / during (KiB), CPU-s over the hold, ramp s, gateways | PeerJS: same |
 |---|---|---|
 EOF
-row "joined at end of hold" idle .joined_at_hold_end
-row "ramp time (s)" idle '.ramp_s*100|round/100'
-row "time-to-joined p50 / p99 (µs)" idle '"\(.time_to_joined_us.p50|round) / \(.time_to_joined_us.p99|round)"'
-row "server RSS before / during hold (KiB)" idle '"\(.rss_baseline_kib) / \(.server.hold_rss_kib.at_hold_end)"'
-row "errors" idle .errors
+for n in $IDLE_SIZES; do
+  f='"\(.joined_at_hold_end), KPER, \(.rss_baseline_kib) / \(.server.hold_rss_kib.at_hold_end), \(.server.cpu_s*100|round/100), \(.ramp_s*10|round/10), \(.processes), err \(.errors)"'
+  a=$(q signaling "idle_$n" "$f"); b=$(q peerjs "idle_$n" "$f")
+  [ -z "$a$b" ] && break
+  [ -n "$a" ] && a=${a/KPER/$(idle_per signaling "$n")}
+  [ -n "$b" ] && b=${b/KPER/$(idle_per peerjs "$n")}
+  echo "| $n | ${a:-—} | ${b:-—} |"
+done
 cat <<EOF
 
 ## Pairing (open loop, $PAIR_RATE pairs/s for ${DUR_S} s)
@@ -244,13 +328,32 @@ latency = receive time − embedded send time (same monotonic clock), so it is o
 |---|---|---|
 EOF
 row "unloaded ($LAT_PAIRS pairs, $LAT_RATE msg/s): p50 / p90 / p99 / p99.9 / max (µs)" relay_latency '.one_way_latency_us | "\(.p50|round) / \(.p90|round) / \(.p99|round) / \(.p999|round) / \(.max|round)"'
-row "loaded ($RELAY_PAIRS pairs, $RELAY_RATE msg/s): delivered msg/s" relay_throughput '.achieved_rate|round'
-row "loaded: p50 / p99 / max (µs)" relay_throughput '.one_way_latency_us | "\(.p50|round) / \(.p99|round) / \(.max|round)"'
-row "loaded: server CPU-s in the window" relay_throughput '.server.cpu_s*100|round/100'
-row "loaded: messages per server CPU-second" relay_throughput '.received_per_server_cpu_s|round'
-row "errors" relay_throughput .errors
 cat <<EOF
-| protobuf subprotocol, loaded: delivered msg/s, msg per CPU-s, p99 (µs), errors | $(q signaling relay_throughput_proto '"\(.achieved_rate|round), \(.received_per_server_cpu_s|round), \(.one_way_latency_us.p99|round), \(.errors) \(.error_kinds|tostring)"') | — |
+
+### Ramp to the maximum ($RELAY_PAIRS paired sessions, ${DUR_S} s per step; stops at the first step delivering < 95% or with errors)
+
+| offered msg/s | signaling: delivered msg/s, msg per server CPU-s, p50 / p99 (µs) | PeerJS: same |
+|---|---|---|
+EOF
+for r in $RELAY_RAMP; do
+  f='"\(.achieved_rate|round), \(.received_per_server_cpu_s // 0|round), \(.one_way_latency_us.p50|round) / \(.one_way_latency_us.p99|round), err \(.errors)"'
+  a=$(q signaling "relay_$r" "$f"); b=$(q peerjs "relay_$r" "$f")
+  [ -z "$a$b" ] && break
+  echo "| $r | ${a:-—} | ${b:-—} |"
+done
+cat <<EOF
+
+Maximum: signaling $S_RMAX msg/s, PeerJS $P_RMAX msg/s. Latency at fractions of each one's own maximum:
+
+| load | signaling: msg/s, p50 / p90 / p99 / p99.9 / max (µs), msg per CPU-s | PeerJS: same |
+|---|---|---|
+EOF
+for pct in 10 50 80; do
+  f='"\(.achieved_rate|round), \(.one_way_latency_us | "\(.p50|round) / \(.p90|round) / \(.p99|round) / \(.p999|round) / \(.max|round)"), \(.received_per_server_cpu_s // 0|round)"'
+  echo "| $pct% | $(q signaling "relay_at_$pct" "$f") | $(q peerjs "relay_at_$pct" "$f") |"
+done
+cat <<EOF
+| protobuf subprotocol at the JSON maximum: delivered msg/s, msg per CPU-s, p99 (µs), errors | $(q signaling relay_max_proto '"\(.achieved_rate|round), \(.received_per_server_cpu_s // 0|round), \(.one_way_latency_us.p99|round), \(.errors) \(.error_kinds|tostring)"') | — |
 
 ![relay latency](bench/relay_latency.png)
 
@@ -262,6 +365,7 @@ EOF
 row "sessions/s" churn '.sessions_per_s|round'
 row "time-to-joined p50 / p99 (µs)" churn '.time_to_joined_us | "\(.p50|round) / \(.p99|round)"'
 row "server CPU-s (window)" churn '.server.cpu_s*100|round/100'
+row "server RSS before / 1 s after the run (KiB), change (target: within 10%)" churn '"\(.rss_baseline_kib) / \(.rss_after_kib) (\((.rss_after_kib / .rss_baseline_kib - 1) * 1000 | round / 10)%)"'
 row "errors" churn .errors
 cat <<EOF
 
@@ -270,8 +374,8 @@ cat <<EOF
 - PeerJS does far less per message than our stack: no authentication, no pairing state, no SDP/ICE
   validation, one process; our path is client → gateway → gRPC → matching → gRPC → gateway → client.
 - Load generator and servers share $(nproc) cores; a saturated loadgen inflates latencies for both.
-- Scale up with e.g. \`IDLE_N=100000 bench/run.sh\` (needs ~2 GB free RAM and the fd limits this
-  script raises; the loadgen spreads sockets over 8 loopback source addresses).
+- The idle sizes need the descriptor limits this script raises (as root) and a few GB of RAM;
+  the loadgen spreads its sockets over 8 loopback source addresses.
 
 What bounds each figure, with profiles, and what would lift it: [performance.md](performance.md).
 EOF

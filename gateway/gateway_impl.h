@@ -46,9 +46,9 @@ class Gateway::Impl final : public RelayListener,
   void Register(uint64_t conn, const std::shared_ptr<Connection>& session);
   void Unregister(uint64_t conn);
 
-  // RelayListener: route to the session's strand.
-  void OnServerMessage(uint64_t conn, v1::ServerMessage message) override;
-  void OnClose(uint64_t conn, uint32_t code, std::string reason) override;
+  // RelayListener: route each event to its session's strand, one hand-off
+  // to the I/O threads per batch.
+  void OnRelayDown(v1::RelayDown batch) override;
   void OnStreamLost(uint64_t generation) override;
 
   std::vector<std::shared_ptr<Connection>> Sessions();
@@ -57,6 +57,8 @@ class Gateway::Impl final : public RelayListener,
   TrustedProxies trusted_proxies;  // options.trusted_proxies, parsed
   boost::asio::io_context ioc{options.threads};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
+  // Batches from the matching service are handed out in the stream's order.
+  boost::asio::strand<boost::asio::io_context::executor_type> relay_strand{ioc.get_executor()};
   std::unique_ptr<boost::asio::ssl::context> tls;  // set when serving wss
   std::unique_ptr<RelayClient> relay;
   absl::flat_hash_map<std::string, StaticFile> web;
@@ -66,8 +68,6 @@ class Gateway::Impl final : public RelayListener,
   GatewayMetrics metrics;
 
  private:
-  std::shared_ptr<Connection> Find(uint64_t conn);
-
   std::atomic<uint64_t> next_conn_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Connection>> sessions_ ABSL_GUARDED_BY(mu_);

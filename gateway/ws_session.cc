@@ -21,6 +21,9 @@ constexpr uint16_t kCloseTryAgain = 1013;
 // Control frames (ping/pong) a client may send per second, and burst.
 constexpr double kControlRate = 10;
 constexpr double kControlBurst = 20;
+// Read sizes: the first piece of a message, and the pieces after it.
+constexpr size_t kFirstReadBytes = 256;
+constexpr size_t kNextReadBytes = 16 * 1024;
 // How long a close handshake may take before the socket is torn down.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 
@@ -114,7 +117,12 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
 
 template <class NextLayer>
 void WsSession<NextLayer>::DoRead() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession<NextLayer>::OnRead, this->shared_from_this()));
+  // Between messages only a small buffer waits (most connections are idle);
+  // once a message has started, the rest comes in larger pieces. The
+  // stream enforces read_message_max across the pieces.
+  const size_t limit = buffer_.size() == 0 ? kFirstReadBytes : kNextReadBytes;
+  ws_.async_read_some(buffer_, limit,
+                      beast::bind_front_handler(&WsSession<NextLayer>::OnRead, this->shared_from_this()));
 }
 
 template <class NextLayer>
@@ -126,9 +134,14 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
     End();
     return;
   }
+  if (!ws_.is_message_done()) {
+    DoRead();
+    return;
+  }
   last_activity_ = Clock::now();
   if (close_requested_) {  // nothing more is forwarded once closing
     buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
     DoRead();
     return;
   }
@@ -144,6 +157,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
                     : absl::InvalidArgumentError("text frame on the protobuf subprotocol");
   }
   buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();  // an idle connection keeps no message-sized buffer
   if (!message.ok()) {
     RefuseMalformed(std::string(message.status().message()));
   } else {
@@ -180,13 +194,29 @@ template <class NextLayer>
 void WsSession<NextLayer>::PostServerMessage(v1::ServerMessage message) {
   asio::post(ws_.get_executor(),
              [self = this->shared_from_this(), message = std::move(message)] {
-               if (self->close_requested_) return;
-               if (message.kind_case() == v1::ServerMessage::KIND_NOT_SET) {
-                 self->FailInternal("a message without a kind from matching");
-                 return;
-               }
-               self->Deliver(message);
+               self->DeliverFromMatching(message);
              });
+}
+
+template <class NextLayer>
+void WsSession<NextLayer>::DispatchEvent(v1::RelayDown::Event event) {
+  asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), event = std::move(event)] {
+    if (event.has_message()) {
+      self->DeliverFromMatching(event.message());
+    } else if (event.has_close()) {
+      self->DoClose(static_cast<uint16_t>(event.close().code()), event.close().reason());
+    }
+  });
+}
+
+template <class NextLayer>
+void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message) {
+  if (close_requested_) return;
+  if (message.kind_case() == v1::ServerMessage::KIND_NOT_SET) {
+    FailInternal("a message without a kind from matching");
+    return;
+  }
+  Deliver(message);
 }
 
 template <class NextLayer>

@@ -21,6 +21,7 @@
 #include "common/ratelimit/token_bucket.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/upgrade_policy.h"
+#include "signaling/v1/matching.pb.h"
 #include "signaling/v1/signaling.pb.h"
 
 namespace signaling::gateway {
@@ -30,6 +31,9 @@ class Connection {
  public:
   virtual ~Connection() = default;
   virtual void PostServerMessage(v1::ServerMessage message) = 0;
+  // A message or close from the matching service; runs inline when called
+  // on an I/O thread and the session's strand is free, else is queued.
+  virtual void DispatchEvent(v1::RelayDown::Event event) = 0;
   virtual void PostClose(uint16_t code, std::string reason) = 0;
   virtual void PostGoAway(uint32_t reconnect_after_ms) = 0;
   // Tears the socket down without a close handshake (process stop).
@@ -54,6 +58,7 @@ class WsSession final : public Connection,
            std::string bearer);
 
   void PostServerMessage(v1::ServerMessage message) override;
+  void DispatchEvent(v1::RelayDown::Event event) override;
   void PostClose(uint16_t code, std::string reason) override;
   void PostGoAway(uint32_t reconnect_after_ms) override;
   void PostKill() override;
@@ -69,6 +74,8 @@ class WsSession final : public Connection,
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Deliver(const v1::ServerMessage& message);
+  // A message of the matching service for this client.
+  void DeliverFromMatching(const v1::ServerMessage& message);
   void Enqueue(std::string data, bool text);
   void DropQueued();
   void DoWrite();
