@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -15,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -189,9 +189,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
       // Reported from the loop, not from here: a caller that starts the next
       // connection on failure would otherwise recurse once per refused
       // socket (out of file descriptors: the stack overflowed at 100k).
-      asio::post(ws_.get_executor(), [self = shared_from_this(), why = "bind:" + ec.message()] {
-        self->Fail(why);
-      });
+      asio::post(ws_.get_executor(),
+                 [self = shared_from_this(), why = "bind:" + ec.message()] { self->Fail(why); });
       return;
     }
     path_ = path;
@@ -328,7 +327,8 @@ const char kOffer[] =
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
     "a=ice-ufrag:Xk9f\r\na=ice-pwd:Lg6Tq2mSx0FzWcP1aB7dYe3h\r\na=ice-options:trickle\r\n"
     "a=fingerprint:sha-256 "
-    "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
+    "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:"
+    "08\r\n"
     "a=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 const char kAnswer[] =
     "v=0\r\no=- 2837591402845120934 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -336,7 +336,8 @@ const char kAnswer[] =
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
     "a=ice-ufrag:Qw3r\r\na=ice-pwd:Zt8Yh2kLp0NvBc5xMa1sDf4g\r\na=ice-options:trickle\r\n"
     "a=fingerprint:sha-256 "
-    "1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B:1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B\r\n"
+    "1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B:1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:"
+    "0B\r\n"
     "a=setup:active\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 
 // Pads a description to ~3 KB with media-level attribute lines.
@@ -363,7 +364,8 @@ std::string CandidateString(int i, int64_t ts_ns, bool pad) {
   std::string c = absl::StrCat("candidate:", i + 1, " 1 udp 2122260223 192.0.2.10 ", 54400 + i,
                                " typ host generation 0 ts ", ts_ns);
   if (pad) {
-    for (int k = 0; c.size() < 900; ++k) absl::StrAppend(&c, " x-pad", k, " ", std::string(100, 'x'));
+    for (int k = 0; c.size() < 900; ++k)
+      absl::StrAppend(&c, " x-pad", k, " ", std::string(100, 'x'));
   }
   return c;
 }
@@ -372,7 +374,8 @@ int64_t ParseTs(std::string_view c) {
   const auto pos = c.find(" ts ");
   if (pos == std::string_view::npos) return -1;
   int64_t v = 0;
-  for (size_t i = pos + 4; i < c.size() && c[i] >= '0' && c[i] <= '9'; ++i) v = v * 10 + (c[i] - '0');
+  for (size_t i = pos + 4; i < c.size() && c[i] >= '0' && c[i] <= '9'; ++i)
+    v = v * 10 + (c[i] - '0');
   return v;
 }
 
@@ -421,10 +424,11 @@ std::string LeaveMsg() {
 
 // PeerJS wire messages.
 std::string PjSdp(bool offer, const std::string& dst) {
-  json p = {{"sdp", {{"type", offer ? "offer" : "answer"}, {"sdp", offer ? OfferSdp() : AnswerSdp()}}},
-            {"type", "data"},
-            {"connectionId", "dc_bench"},
-            {"browser", "bench"}};
+  json p = {
+      {"sdp", {{"type", offer ? "offer" : "answer"}, {"sdp", offer ? OfferSdp() : AnswerSdp()}}},
+      {"type", "data"},
+      {"connectionId", "dc_bench"},
+      {"browser", "bench"}};
   return json{{"type", offer ? "OFFER" : "ANSWER"}, {"dst", dst}, {"payload", p}}.dump();
 }
 std::string PjCand(const std::string& dst, const std::string& cand) {
@@ -434,7 +438,8 @@ std::string PjCand(const std::string& dst, const std::string& cand) {
   return json{{"type", "CANDIDATE"}, {"dst", dst}, {"payload", p}}.dump();
 }
 std::string PjPath(const std::string& id) {
-  return absl::StrCat("/peerjs?key=peerjs&id=", id, "&token=", id.size(), "t", std::string(1, id.back()));
+  return absl::StrCat("/peerjs?key=peerjs&id=", id, "&token=", id.size(), "t",
+                      std::string(1, id.back()));
 }
 
 // A received message, reduced to what the scenarios need.
@@ -457,10 +462,14 @@ Msg Parse(std::string_view data, bool binary) {
     }
     const std::string type = j.value("type", "");
     if (j.contains("src") && j["src"].is_string()) r.src = j["src"];
-    if (type == "OPEN") r.kind = Msg::kOpen;
-    else if (type == "OFFER") r.kind = Msg::kOffer;
-    else if (type == "ANSWER") r.kind = Msg::kAnswer;
-    else if (type == "LEAVE" || type == "EXPIRE") r.kind = Msg::kPeerLeft;
+    if (type == "OPEN")
+      r.kind = Msg::kOpen;
+    else if (type == "OFFER")
+      r.kind = Msg::kOffer;
+    else if (type == "ANSWER")
+      r.kind = Msg::kAnswer;
+    else if (type == "LEAVE" || type == "EXPIRE")
+      r.kind = Msg::kPeerLeft;
     else if (type == "CANDIDATE") {
       r.kind = Msg::kCandidate;
       try {
@@ -597,9 +606,7 @@ struct Pair : Task, std::enable_shared_from_this<Pair> {
     if (finished) return;
     switch (m.kind) {
       case Msg::kOpen:
-      case Msg::kJoined:
-        StartOfferer();
-        break;
+      case Msg::kJoined: StartOfferer(); break;
       case Msg::kOffer:
         acc->Send(g_cfg.peerjs ? PjSdp(false, off_id) : SdpMsg(false));
         for (int i = 0; i < kCands; ++i) acc->Send(Cand(true, i, false));
@@ -613,10 +620,8 @@ struct Pair : Task, std::enable_shared_from_this<Pair> {
         acc_done = true;
         acc->Close();
         break;
-      case Msg::kError:
-        return Fail("acceptor:" + m.error);
-      default:
-        break;
+      case Msg::kError: return Fail("acceptor:" + m.error);
+      default: break;
     }
   }
 
@@ -624,9 +629,7 @@ struct Pair : Task, std::enable_shared_from_this<Pair> {
     if (finished) return;
     switch (m.kind) {
       case Msg::kOpen:
-      case Msg::kPaired:
-        SendOffer();
-        break;
+      case Msg::kPaired: SendOffer(); break;
       case Msg::kAnswer:
         if (!answered) {
           answered = true;
@@ -643,10 +646,8 @@ struct Pair : Task, std::enable_shared_from_this<Pair> {
         OnCandidate(m);
         MaybeDone();
         break;
-      case Msg::kError:
-        return Fail("offerer:" + m.error);
-      default:
-        break;
+      case Msg::kError: return Fail("offerer:" + m.error);
+      default: break;
     }
   }
 
@@ -756,8 +757,10 @@ struct Single : Task, std::enable_shared_from_this<Single> {
       auto s = weak.lock();
       if (!s || !g_running) return;
       if (s->churn && s->joined) {
-        if (!why.empty()) s->w->stats.Error("close_after_join:" + why);
-        else ++s->w->stats.completed;
+        if (!why.empty())
+          s->w->stats.Error("close_after_join:" + why);
+        else
+          ++s->w->stats.completed;
         s->Next();
       } else {
         s->Fail(why.empty() ? "closed_before_join" : why);
@@ -788,8 +791,10 @@ struct Single : Task, std::enable_shared_from_this<Single> {
   void Next() {
     w->Remove(key);
     auto n = std::exchange(next, nullptr);
-    if (churn && g_running && n) n();
-    else if (!churn && n) n();
+    if (churn && g_running && n)
+      n();
+    else if (!churn && n)
+      n();
   }
 };
 
@@ -838,7 +843,8 @@ ProcSample SampleServers() {
       // Fields after the ")" of comm: state is field 3; utime 14, stime 15.
       if (const char* p = std::strrchr(buf, ')')) {
         unsigned long long ut = 0, st = 0;
-        if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
+        if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) ==
+            2) {
           r.cpu_s += (ut + st) / tck;
         }
       }
@@ -895,11 +901,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     auto mint = [&](const std::string& sub, bool acceptor) {
-      json claims = {{"sub", sub}, {"aud", "signaling"}, {"iat", now}, {"exp", now + 3600},
-                     {"grants", {{"accept", acceptor ? json::array({"*"}) : json::array()},
-                                 {"offer", acceptor ? json::array() : json::array({"*"})}}}};
+      json claims = {{"sub", sub},
+                     {"aud", "signaling"},
+                     {"iat", now},
+                     {"exp", now + 3600},
+                     {"grants",
+                      {{"accept", acceptor ? json::array({"*"}) : json::array()},
+                       {"offer", acceptor ? json::array() : json::array({"*"})}}}};
       auto t = signaling::auth::SignJwt(*key, claims);
       return t.ok() ? *t : std::string();
     };
@@ -940,17 +951,20 @@ int main(int argc, char** argv) {
       Worker* w = wp.get();
       asio::post(w->ioc, [w, rate, threads, max_inflight] {
         auto next = std::make_shared<int64_t>(NowNs());
-        Tick(w, rate / threads, [w, max_inflight](int64_t sched) {
-          ++w->stats.started;
-          if (w->inflight >= max_inflight / static_cast<int64_t>(g_workers.size())) {
-            ++w->stats.dropped;
-            return;
-          }
-          const uint64_t key = w->next_id++;
-          auto p = std::make_shared<Pair>(w, key, false);
-          w->live[key] = p;
-          p->Start(sched);
-        }, next);
+        Tick(
+            w, rate / threads,
+            [w, max_inflight](int64_t sched) {
+              ++w->stats.started;
+              if (w->inflight >= max_inflight / static_cast<int64_t>(g_workers.size())) {
+                ++w->stats.dropped;
+                return;
+              }
+              const uint64_t key = w->next_id++;
+              auto p = std::make_shared<Pair>(w, key, false);
+              w->live[key] = p;
+              p->Start(sched);
+            },
+            next);
       });
     }
     SleepS(duration);
@@ -981,15 +995,15 @@ int main(int argc, char** argv) {
         w->live[key] = p;
         p->Start(NowNs());
       });
-      while (i - g_ready - g_setup_failed >= 64 && elapsed() < absl::GetFlag(FLAGS_setup_timeout_s)) SleepS(0.002);
+      while (i - g_ready - g_setup_failed >= 64 && elapsed() < absl::GetFlag(FLAGS_setup_timeout_s))
+        SleepS(0.002);
     }
-    while (g_ready + g_setup_failed < pairs && elapsed() < absl::GetFlag(FLAGS_setup_timeout_s)) SleepS(0.01);
+    while (g_ready + g_setup_failed < pairs && elapsed() < absl::GetFlag(FLAGS_setup_timeout_s))
+      SleepS(0.01);
     out["pairs_ready"] = g_ready.load();
     out["setup_s"] = elapsed();
     for (auto& w : g_workers) {  // the setup traffic is not measured
-      asio::post(w->ioc, [w = w.get()] {
-        w->stats.sent = w->stats.received = 0;
-      });
+      asio::post(w->ioc, [w = w.get()] { w->stats.sent = w->stats.received = 0; });
     }
     SleepS(0.2);
     begin = std::chrono::steady_clock::now();
@@ -1003,10 +1017,13 @@ int main(int argc, char** argv) {
         }
         auto idx = std::make_shared<size_t>(0);
         if (order->empty()) return;
-        Tick(w, rate / threads, [w, order, idx](int64_t) {
-          const size_t i = (*idx)++;
-          if (auto p = (*order)[(i / 2) % order->size()].lock()) p->SendRelay(i % 2 == 1);
-        }, std::make_shared<int64_t>(NowNs()));
+        Tick(
+            w, rate / threads,
+            [w, order, idx](int64_t) {
+              const size_t i = (*idx)++;
+              if (auto p = (*order)[(i / 2) % order->size()].lock()) p->SendRelay(i % 2 == 1);
+            },
+            std::make_shared<int64_t>(NowNs()));
       });
     }
     SleepS(duration);
@@ -1040,8 +1057,8 @@ int main(int argc, char** argv) {
       // Each worker's counter is only written on its thread; a racy read is
       // good enough to watch progress.
       int64_t j = 0;
-      for (auto& w : g_workers) j += static_cast<int64_t>(
-          reinterpret_cast<volatile uint64_t&>(w->stats.joined_count));
+      for (auto& w : g_workers)
+        j += static_cast<int64_t>(reinterpret_cast<volatile uint64_t&>(w->stats.joined_count));
       return j;
     };
     int64_t last = -1;

@@ -80,10 +80,10 @@ absl::Status Gateway::Impl::Init() {
   trusted_proxies = *std::move(proxies);
   if (options.registry != nullptr) {
     if (absl::Status st = metrics.Register(*options.registry); !st.ok()) return st;
-    auto connections = options.registry->AddGauge("signaling_gateway_connections",
-                                                  "Open WebSocket connections.");
-    auto connected = options.registry->AddGauge(
-        "signaling_gateway_matching_connected", "1 when the relay stream to matching is up.");
+    auto connections =
+        options.registry->AddGauge("signaling_gateway_connections", "Open WebSocket connections.");
+    auto connected = options.registry->AddGauge("signaling_gateway_matching_connected",
+                                                "1 when the relay stream to matching is up.");
     if (!connections.ok()) return connections.status();
     if (!connected.ok()) return connected.status();
     metrics::Gauge* open = &(*connections)->With({});
@@ -120,7 +120,8 @@ absl::Status Gateway::Impl::Init() {
     tls->use_certificate_chain_file(options.tls_cert_file, tls_ec);
     if (!tls_ec) tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, tls_ec);
     if (tls_ec) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot load TLS certificate/key: ", tls_ec.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot load TLS certificate/key: ", tls_ec.message()));
     }
   }
   auto credentials = net::ChannelCredentials(options.matching_tls);
@@ -128,8 +129,7 @@ absl::Status Gateway::Impl::Init() {
   relay = std::make_unique<RelayClient>(
       grpc::CreateCustomChannel(options.matching_target, *credentials,
                                 net::ClientChannelArguments(64 * 1024 * 1024)),
-      this,
-      RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
+      this, RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.address, ec);
@@ -149,7 +149,8 @@ absl::Status Gateway::Impl::Init() {
 
 void Gateway::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
-                                                    boost::system::error_code ec, tcp::socket socket) {
+                                                    boost::system::error_code ec,
+                                                    tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
     if (!ec) {
       // Connections still in their upgrade count against the global cap too.
@@ -161,7 +162,8 @@ void Gateway::Impl::Accept() {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         if (self->tls) {
-          std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)->Run();
+          std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)
+              ->Run();
         } else {
           std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), self)->Run();
         }
@@ -218,7 +220,8 @@ void Gateway::Impl::OnRelayDown(v1::RelayDown batch) {
     for (auto& event : *batch.mutable_events()) {
       auto it = sessions_.find(event.conn());
       if (it == sessions_.end()) continue;
-      if (auto session = it->second.lock()) routed.emplace_back(std::move(session), std::move(event));
+      if (auto session = it->second.lock())
+        routed.emplace_back(std::move(session), std::move(event));
     }
   }
   if (routed.empty()) return;

@@ -15,8 +15,8 @@
 namespace signaling::gateway {
 
 struct GatewayStats {
-  size_t connections = 0;     // open WebSocket connections
-  size_t http_sessions = 0;   // TCP connections before or without upgrade
+  size_t connections = 0;    // open WebSocket connections
+  size_t http_sessions = 0;  // TCP connections before or without upgrade
   bool matching_connected = false;
 };
 

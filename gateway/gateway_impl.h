@@ -30,8 +30,7 @@ struct StaticFile {
   std::string body;
 };
 
-class Gateway::Impl final : public RelayListener,
-                            public std::enable_shared_from_this<Impl> {
+class Gateway::Impl final : public RelayListener, public std::enable_shared_from_this<Impl> {
  public:
   explicit Impl(GatewayOptions options);
 

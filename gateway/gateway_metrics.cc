@@ -4,19 +4,19 @@
 namespace signaling::gateway {
 
 absl::Status GatewayMetrics::Register(metrics::Registry& r) {
-  auto opened = r.AddCounter("signaling_gateway_connections_opened_total",
-                             "WebSocket connections accepted.");
-  auto closed = r.AddCounter("signaling_gateway_connections_closed_total",
-                             "WebSocket connections ended, by close code (1006: no close frame).",
-                             {"code"});
+  auto opened =
+      r.AddCounter("signaling_gateway_connections_opened_total", "WebSocket connections accepted.");
+  auto closed =
+      r.AddCounter("signaling_gateway_connections_closed_total",
+                   "WebSocket connections ended, by close code (1006: no close frame).", {"code"});
   auto refused = r.AddCounter("signaling_gateway_upgrades_refused_total",
                               "Upgrade requests refused, by cause.", {"cause"});
   auto messages = r.AddCounter("signaling_gateway_messages_total",
                                "Protocol messages, by direction.", {"direction"});
   auto invalid = r.AddCounter("signaling_gateway_invalid_messages_total",
                               "Frames refused as INVALID_MESSAGE.");
-  for (const absl::Status& s : {opened.status(), closed.status(), refused.status(),
-                                messages.status(), invalid.status()}) {
+  for (const absl::Status& s :
+       {opened.status(), closed.status(), refused.status(), messages.status(), invalid.status()}) {
     if (!s.ok()) return s;
   }
   opened_ = &(*opened)->With({});

@@ -46,7 +46,8 @@ void HttpSession<NextLayer>::Run() {
                             [self = this->shared_from_this()](beast::error_code ec) {
                               if (ec) {
                                 if (log::ShouldLog("tls-handshake")) {
-                                  log::Get("gateway")->info("TLS handshake failed: {}", ec.message());
+                                  log::Get("gateway")->info("TLS handshake failed: {}",
+                                                            ec.message());
                                 }
                                 return;  // the socket closes with the session
                               }
@@ -62,8 +63,9 @@ void HttpSession<NextLayer>::DoRead() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(gateway_->options.max_header_bytes));
   parser_->body_limit(1024);
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession<NextLayer>::OnRead, this->shared_from_this()));
+  http::async_read(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&HttpSession<NextLayer>::OnRead, this->shared_from_this()));
 }
 
 template <class NextLayer>
@@ -100,7 +102,8 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
   }
   const bool has_origin = request.count(http::field::origin) > 0;
   if (!OriginAllowed(options.allowed_origins, Header(request, http::field::origin), has_origin)) {
-    if (log::ShouldLog("origin")) log::Get("gateway")->info("refused an upgrade: origin not allowed");
+    if (log::ShouldLog("origin"))
+      log::Get("gateway")->info("refused an upgrade: origin not allowed");
     Refuse("origin", http::status::forbidden, "origin not allowed\n");
     return;
   }
@@ -116,7 +119,9 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
   auto forwarded = request.find(options.client_ip_header);
   const std::string client_ip =
       ClientIp(peer_ip_, gateway_->trusted_proxies,
-               forwarded == request.end() ? std::string_view() : std::string_view(forwarded->value().data(), forwarded->value().size()));
+               forwarded == request.end()
+                   ? std::string_view()
+                   : std::string_view(forwarded->value().data(), forwarded->value().size()));
   const bool offered = request.count(http::field::sec_websocket_protocol) > 0;
   const auto subprotocol =
       ChooseSubprotocol(Header(request, http::field::sec_websocket_protocol), offered);
@@ -174,7 +179,8 @@ void HttpSession<NextLayer>::Refuse(const char* cause, http::status status, std:
 }
 
 template <class NextLayer>
-void HttpSession<NextLayer>::Respond(http::status status, std::string body, std::string content_type) {
+void HttpSession<NextLayer>::Respond(http::status status, std::string body,
+                                     std::string content_type) {
   auto response = std::make_shared<http::response<http::string_body>>(status, 11);
   response->set(http::field::server, "signaling-gateway");
   response->set(http::field::content_type, content_type);
@@ -188,8 +194,9 @@ void HttpSession<NextLayer>::Respond(http::status status, std::string body, std:
   http::async_write(stream_, *response,
                     [self = this->shared_from_this(), response](beast::error_code, std::size_t) {
                       beast::error_code ignored;
-                      beast::get_lowest_layer(self->stream_).socket().shutdown(
-                          boost::asio::ip::tcp::socket::shutdown_send, ignored);
+                      beast::get_lowest_layer(self->stream_)
+                          .socket()
+                          .shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
                     });
 }
 

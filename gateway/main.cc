@@ -82,8 +82,10 @@ int main(int argc, char** argv) {
   o.max_connections = Positive("max_connections", absl::GetFlag(FLAGS_max_connections));
   o.max_connections_per_ip =
       Positive("max_connections_per_ip", absl::GetFlag(FLAGS_max_connections_per_ip));
-  o.go_away_reconnect_ms = Positive("go_away_reconnect_ms", absl::GetFlag(FLAGS_go_away_reconnect_ms));
-  o.drain_grace = absl::Milliseconds(Positive("drain_grace_ms", absl::GetFlag(FLAGS_drain_grace_ms)));
+  o.go_away_reconnect_ms =
+      Positive("go_away_reconnect_ms", absl::GetFlag(FLAGS_go_away_reconnect_ms));
+  o.drain_grace =
+      absl::Milliseconds(Positive("drain_grace_ms", absl::GetFlag(FLAGS_drain_grace_ms)));
   o.web_root = absl::GetFlag(FLAGS_web_root);
   if (absl::Status status = signaling::gateway::ValidateOptions(o); !status.ok()) {
     std::fprintf(stderr, "signaling-gateway: %s\n", std::string(status.message()).c_str());
@@ -93,7 +95,8 @@ int main(int argc, char** argv) {
   o.registry = &signaling::metrics::DefaultRegistry();
   auto gateway = signaling::gateway::Gateway::Start(std::move(o));
   if (!gateway.ok()) {
-    std::fprintf(stderr, "signaling-gateway: %s\n", std::string(gateway.status().message()).c_str());
+    std::fprintf(stderr, "signaling-gateway: %s\n",
+                 std::string(gateway.status().message()).c_str());
     return 2;
   }
   auto admin = signaling::admin::StartAdminOrDie([g = gateway->get()] { return g->Ready(); });

@@ -140,9 +140,8 @@ void RelayClient::ReconnectLoop() {
     if (current_ == nullptr) {
       StartStreamLocked();
     }
-    auto lost = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_ || current_ == nullptr;
-    };
+    auto lost = [this]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || current_ == nullptr; };
     mu_.Await(absl::Condition(&lost));
     if (stopping_) break;
     // Back off before the next attempt unless the last stream was healthy.

@@ -65,8 +65,8 @@ void WsSession<NextLayer>::Run(http::request<http::string_body> request, std::st
   ws_.auto_fragment(false);
   const Subprotocol subprotocol = subprotocol_;
   const bool offered = request.count(http::field::sec_websocket_protocol) > 0;
-  ws_.set_option(websocket::stream_base::decorator(
-      [subprotocol, offered](websocket::response_type& response) {
+  ws_.set_option(
+      websocket::stream_base::decorator([subprotocol, offered](websocket::response_type& response) {
         response.set(http::field::server, "signaling-gateway");
         if (offered) {
           const std::string_view name =
@@ -84,7 +84,8 @@ void WsSession<NextLayer>::Run(http::request<http::string_body> request, std::st
     }
   });
   ws_.binary(subprotocol_ == Subprotocol::kProto);
-  ws_.async_accept(request, beast::bind_front_handler(&WsSession<NextLayer>::OnAccept, this->shared_from_this()));
+  ws_.async_accept(request, beast::bind_front_handler(&WsSession<NextLayer>::OnAccept,
+                                                      this->shared_from_this()));
 }
 
 template <class NextLayer>
@@ -121,8 +122,9 @@ void WsSession<NextLayer>::DoRead() {
   // once a message has started, the rest comes in larger pieces. The
   // stream enforces read_message_max across the pieces.
   const size_t limit = buffer_.size() == 0 ? kFirstReadBytes : kNextReadBytes;
-  ws_.async_read_some(buffer_, limit,
-                      beast::bind_front_handler(&WsSession<NextLayer>::OnRead, this->shared_from_this()));
+  ws_.async_read_some(
+      buffer_, limit,
+      beast::bind_front_handler(&WsSession<NextLayer>::OnRead, this->shared_from_this()));
 }
 
 template <class NextLayer>
@@ -192,10 +194,9 @@ void WsSession<NextLayer>::FailInternal(const char* what) {
 
 template <class NextLayer>
 void WsSession<NextLayer>::PostServerMessage(v1::ServerMessage message) {
-  asio::post(ws_.get_executor(),
-             [self = this->shared_from_this(), message = std::move(message)] {
-               self->DeliverFromMatching(message);
-             });
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), message = std::move(message)] {
+    self->DeliverFromMatching(message);
+  });
 }
 
 template <class NextLayer>
@@ -221,9 +222,8 @@ void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message)
 
 template <class NextLayer>
 void WsSession<NextLayer>::PostClose(uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)] {
-    self->DoClose(code, reason);
-  });
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), code,
+                                  reason = std::move(reason)] { self->DoClose(code, reason); });
 }
 
 template <class NextLayer>
@@ -284,8 +284,9 @@ void WsSession<NextLayer>::DoWrite() {
   if (writing_ || close_started_ || queue_.empty()) return;
   writing_ = true;
   ws_.text(queue_.front().text);
-  ws_.async_write(asio::buffer(queue_.front().data),
-                  beast::bind_front_handler(&WsSession<NextLayer>::OnWrite, this->shared_from_this()));
+  ws_.async_write(
+      asio::buffer(queue_.front().data),
+      beast::bind_front_handler(&WsSession<NextLayer>::OnWrite, this->shared_from_this()));
 }
 
 template <class NextLayer>
@@ -341,7 +342,8 @@ void WsSession<NextLayer>::ArmIdleTimer() {
   } else {
     idle_timer_.expires_at(last_activity_ + (ping_in_flight_ ? idle : idle / 2));
   }
-  idle_timer_.async_wait(beast::bind_front_handler(&WsSession<NextLayer>::OnIdleTimer, this->shared_from_this()));
+  idle_timer_.async_wait(
+      beast::bind_front_handler(&WsSession<NextLayer>::OnIdleTimer, this->shared_from_this()));
 }
 
 template <class NextLayer>

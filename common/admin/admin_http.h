@@ -54,8 +54,7 @@ class AdminServer {
  public:
   // Binds, listens and starts the server thread. InvalidArgument for a bad
   // address or limit; Unavailable when the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
-      const AdminOptions& options);
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(const AdminOptions& options);
 
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

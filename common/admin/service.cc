@@ -26,7 +26,8 @@ void InitService(int argc, char** argv, const char* usage, unsigned short defaul
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetFlag(&FLAGS_admin_port, default_admin_port);
   config::ParseFlagsAndEnv(argc, argv, usage);
-  if (!log::SetLevel(absl::GetFlag(FLAGS_log_level))) config::FailSetting("log_level", "unknown level");
+  if (!log::SetLevel(absl::GetFlag(FLAGS_log_level)))
+    config::FailSetting("log_level", "unknown level");
   const int port = absl::GetFlag(FLAGS_admin_port);
   if (port < 0 || port > 65535) config::FailSetting("admin_port", "must be 0..65535");
   (void)metrics::AddProcessMetrics(metrics::DefaultRegistry());

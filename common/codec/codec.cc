@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -26,20 +25,25 @@ class EnvelopeCheck : public nlohmann::json::json_sax_t {
   bool string(string_t&) override { return Value(); }
   bool binary(binary_t&) override { return Value(); }
   bool start_object(std::size_t) override { return Open(); }
-  bool end_object() override { --depth_; return true; }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
   bool start_array(std::size_t) override {
     if (depth_ == 0) return Fail("a message is a JSON object");
     return Open();
   }
-  bool end_array() override { --depth_; return true; }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
   bool key(string_t&) override {
     if (depth_ == 1 && ++top_keys_ > 1) {
       return Fail("a message has exactly one kind");
     }
     return true;
   }
-  bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::json::exception&) override {
+  bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) override {
     return Fail("malformed JSON");
   }
 
@@ -102,8 +106,7 @@ size_t Utf8Length(const unsigned char* p, const unsigned char* end) {
 
 class FastDecoder {
  public:
-  explicit FastDecoder(absl::string_view json)
-      : p_(json.data()), end_(json.data() + json.size()) {}
+  explicit FastDecoder(absl::string_view json) : p_(json.data()), end_(json.data() + json.size()) {}
 
   // True when `json` is canonical and fully decoded into `*out`.
   bool Decode(v1::ClientMessage* out) {
@@ -313,8 +316,7 @@ class FastDecoder {
           p += 4;
           break;
         }
-        default:
-          return false;
+        default: return false;
       }
       p += 2;
       run = p;
@@ -532,8 +534,7 @@ bool FastEncodeServer(const v1::ServerMessage& m, std::string* out) {
       w.End();
       break;
     }
-    case v1::ServerMessage::KIND_NOT_SET:
-      break;
+    case v1::ServerMessage::KIND_NOT_SET: break;
   }
   top.End();
   return true;
@@ -561,8 +562,7 @@ absl::StatusOr<v1::ClientMessage> DecodeClientJsonGeneral(absl::string_view json
                                             nlohmann::json::input_format_t::json,
                                             /*strict=*/true);
   if (!ok || check.error() != nullptr) {
-    return absl::InvalidArgumentError(check.error() ? check.error()
-                                                    : "malformed JSON");
+    return absl::InvalidArgumentError(check.error() ? check.error() : "malformed JSON");
   }
   if (check.top_keys() != 1) {
     return absl::InvalidArgumentError("a message has exactly one kind");

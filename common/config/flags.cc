@@ -17,21 +17,18 @@ std::string EnvVarFor(const std::string& name) {
 }
 
 void FailSetting(const std::string& name, const std::string& why) {
-  std::fprintf(stderr, "bad setting --%s (%s): %s\n", name.c_str(),
-               EnvVarFor(name).c_str(), why.c_str());
+  std::fprintf(stderr, "bad setting --%s (%s): %s\n", name.c_str(), EnvVarFor(name).c_str(),
+               why.c_str());
   std::exit(2);
 }
 
-std::vector<char*> ParseFlagsAndEnv(int argc, char** argv,
-                                    const char* usage) {
+std::vector<char*> ParseFlagsAndEnv(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
   for (auto& [name, flag] : absl::GetAllFlags()) {
     // Only this project's flags: they are defined under our source folders.
     const std::string file = flag->Filename();
-    if (!absl::StrContains(file, "services/") &&
-        !absl::StrContains(file, "gateway/") &&
-        !absl::StrContains(file, "common/") &&
-        !absl::StrContains(file, "bench/")) {
+    if (!absl::StrContains(file, "services/") && !absl::StrContains(file, "gateway/") &&
+        !absl::StrContains(file, "common/") && !absl::StrContains(file, "bench/")) {
       continue;
     }
     const std::string var = EnvVarFor(std::string(name));

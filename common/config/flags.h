@@ -15,15 +15,13 @@ namespace signaling::config {
 // Applies environment overrides to every flag defined in this program's own
 // sources, then parses argv. Exits the process with status 2 and a message
 // naming the setting when a value does not parse. Returns positional args.
-std::vector<char*> ParseFlagsAndEnv(int argc, char** argv,
-                                    const char* usage);
+std::vector<char*> ParseFlagsAndEnv(int argc, char** argv, const char* usage);
 
 // The environment variable that sets flag `name`.
 std::string EnvVarFor(const std::string& name);
 
 // Reports a setting whose value parsed but is out of range, then exits(2).
-[[noreturn]] void FailSetting(const std::string& name,
-                              const std::string& why);
+[[noreturn]] void FailSetting(const std::string& name, const std::string& why);
 
 }  // namespace signaling::config
 

@@ -18,9 +18,7 @@ constexpr std::string_view kCounterSuffix = "_total";
 // Debian's Abseil does not alias absl::string_view to std::string_view.
 absl::string_view A(std::string_view s) { return {s.data(), s.size()}; }
 
-bool IsAsciiAlpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Replaces every invalid UTF-8 sequence (stray continuation bytes, overlong
@@ -85,53 +83,47 @@ std::string LabelPairs(const std::vector<std::string>& names,
   return out;
 }
 
-void AppendSample(std::string* out, std::string_view name,
-                  std::string_view labels, double value) {
+void AppendSample(std::string* out, std::string_view name, std::string_view labels, double value) {
   out->append(name);
   if (!labels.empty()) absl::StrAppend(out, "{", A(labels), "}");
   absl::StrAppend(out, " ", FormatValue(value), "\n");
 }
 
-void AppendSamples(std::string* out, const std::string& name,
-                   const std::string& labels, const Counter& c) {
+void AppendSamples(std::string* out, const std::string& name, const std::string& labels,
+                   const Counter& c) {
   AppendSample(out, name, labels, c.Value());
 }
 
-void AppendSamples(std::string* out, const std::string& name,
-                   const std::string& labels, const Gauge& g) {
+void AppendSamples(std::string* out, const std::string& name, const std::string& labels,
+                   const Gauge& g) {
   AppendSample(out, name, labels, g.Value());
 }
 
-void AppendSamples(std::string* out, const std::string& name,
-                   const std::string& labels, const Histogram& h) {
+void AppendSamples(std::string* out, const std::string& name, const std::string& labels,
+                   const Histogram& h) {
   const Histogram::Snapshot s = h.Collect();
   const std::string bucket = absl::StrCat(name, "_bucket");
   const std::string sep = labels.empty() ? "" : ",";
   for (size_t i = 0; i < s.cumulative.size(); ++i) {
-    const std::string le =
-        i < s.bounds.size() ? FormatValue(s.bounds[i]) : "+Inf";
+    const std::string le = i < s.bounds.size() ? FormatValue(s.bounds[i]) : "+Inf";
     AppendSample(out, bucket, absl::StrCat(labels, sep, "le=\"", le, "\""),
                  static_cast<double>(s.cumulative[i]));
   }
   AppendSample(out, absl::StrCat(name, "_sum"), labels, s.sum);
-  AppendSample(out, absl::StrCat(name, "_count"), labels,
-               static_cast<double>(s.count));
+  AppendSample(out, absl::StrCat(name, "_count"), labels, static_cast<double>(s.count));
 }
 
-absl::Status ValidateLabelNames(std::vector<std::string>& names,
-                                bool histogram) {
+absl::Status ValidateLabelNames(std::vector<std::string>& names, bool histogram) {
   for (const std::string& n : names) {
     if (!IsValidLabelName(n)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid label name \"", n, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", n, "\""));
     }
     if (n.size() >= 2 && n[0] == '_' && n[1] == '_') {
       return absl::InvalidArgumentError(
           absl::StrCat("label name \"", n, "\" is reserved (\"__\" prefix)"));
     }
     if (histogram && n == "le") {
-      return absl::InvalidArgumentError(
-          "label name \"le\" is reserved on histograms");
+      return absl::InvalidArgumentError("label name \"le\" is reserved on histograms");
     }
   }
   std::sort(names.begin(), names.end());
@@ -150,8 +142,7 @@ absl::Status ValidateBounds(const std::vector<double>& bounds) {
       return absl::InvalidArgumentError("histogram bounds must be finite");
     }
     if (i > 0 && !(bounds[i - 1] < bounds[i])) {
-      return absl::InvalidArgumentError(
-          "histogram bounds must be strictly increasing");
+      return absl::InvalidArgumentError("histogram bounds must be strictly increasing");
     }
   }
   return absl::OkStatus();
@@ -201,8 +192,7 @@ bool IsValidMetricName(std::string_view name) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool ok = IsAsciiAlpha(c) || c == '_' || c == ':' ||
-                    (i > 0 && IsAsciiDigit(c));
+    const bool ok = IsAsciiAlpha(c) || c == '_' || c == ':' || (i > 0 && IsAsciiDigit(c));
     if (!ok) return false;
   }
   return true;
@@ -227,8 +217,7 @@ void Counter::Inc(double v) {
 
 void Counter::RaiseTo(double total) {
   double cur = value_.load(std::memory_order_relaxed);
-  while (total > cur &&
-         !value_.compare_exchange_weak(cur, total, std::memory_order_relaxed)) {
+  while (total > cur && !value_.compare_exchange_weak(cur, total, std::memory_order_relaxed)) {
   }
 }
 
@@ -240,13 +229,12 @@ void Gauge::Dec(double v) { value_.fetch_sub(v, std::memory_order_relaxed); }
 double Gauge::Value() const { return value_.load(std::memory_order_relaxed); }
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)),
-      counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]()) {}
+    : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]()) {}
 
 void Histogram::Observe(double v) {
   if (std::isnan(v)) return;
-  const size_t i = static_cast<size_t>(
-      std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+  const size_t i =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   counts_[i].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -265,8 +253,7 @@ Histogram::Snapshot Histogram::Collect() const {
   return s;
 }
 
-std::vector<double> ExponentialBuckets(double start, double factor,
-                                       int count) {
+std::vector<double> ExponentialBuckets(double start, double factor, int count) {
   if (!(start > 0) || !(factor > 1) || count < 1) return {};
   std::vector<double> out;
   out.reserve(count);
@@ -295,8 +282,7 @@ std::vector<double> LinearBuckets(double start, double width, int count) {
 
 template <typename T>
 Family<T>::Family(std::string name, std::string help, std::string type,
-                  std::vector<std::string> label_names,
-                  std::vector<double> bounds)
+                  std::vector<std::string> label_names, std::vector<double> bounds)
     : name_(std::move(name)),
       help_(std::move(help)),
       type_(std::move(type)),
@@ -368,8 +354,7 @@ template class Family<Histogram>;
 
 absl::Status Registry::Reserve(std::string_view name, std::string_view type) {
   if (!IsValidMetricName(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid metric name \"", A(name), "\""));
+    return absl::InvalidArgumentError(absl::StrCat("invalid metric name \"", A(name), "\""));
   }
   std::vector<std::string> series = {std::string(name)};
   if (type == "histogram") {
@@ -380,20 +365,18 @@ absl::Status Registry::Reserve(std::string_view name, std::string_view type) {
   for (const std::string& s : series) {
     if (series_names_.contains(s)) {
       return absl::AlreadyExistsError(
-          absl::StrCat("metric \"", A(name), "\" clashes with the registered \"",
-                       s, "\""));
+          absl::StrCat("metric \"", A(name), "\" clashes with the registered \"", s, "\""));
     }
   }
   series_names_.insert(series.begin(), series.end());
   return absl::OkStatus();
 }
 
-absl::StatusOr<CounterFamily*> Registry::AddCounter(
-    std::string_view name, std::string_view help,
-    std::vector<std::string> label_names) {
+absl::StatusOr<CounterFamily*> Registry::AddCounter(std::string_view name, std::string_view help,
+                                                    std::vector<std::string> label_names) {
   if (name.size() <= kCounterSuffix.size() || !name.ends_with(kCounterSuffix)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "counter name \"", A(name), "\" must end in \"", A(kCounterSuffix), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("counter name \"", A(name), "\" must end in \"", A(kCounterSuffix), "\""));
   }
   if (absl::Status s = ValidateLabelNames(label_names, false); !s.ok()) {
     return s;
@@ -412,9 +395,8 @@ absl::StatusOr<CounterFamily*> Registry::AddCounter(
   return family;
 }
 
-absl::StatusOr<GaugeFamily*> Registry::AddGauge(
-    std::string_view name, std::string_view help,
-    std::vector<std::string> label_names) {
+absl::StatusOr<GaugeFamily*> Registry::AddGauge(std::string_view name, std::string_view help,
+                                                std::vector<std::string> label_names) {
   if (absl::Status s = ValidateLabelNames(label_names, false); !s.ok()) {
     return s;
   }
@@ -424,17 +406,18 @@ absl::StatusOr<GaugeFamily*> Registry::AddGauge(
     if (absl::Status s = Reserve(name, "gauge"); !s.ok()) {
       return s;
     }
-    family = new GaugeFamily(std::string(name), std::string(help), "gauge",
-                             std::move(label_names), {});
+    family =
+        new GaugeFamily(std::string(name), std::string(help), "gauge", std::move(label_names), {});
     families_.emplace(std::string(name), family);
   }
   if (family->label_names().empty()) family->With({});
   return family;
 }
 
-absl::StatusOr<HistogramFamily*> Registry::AddHistogram(
-    std::string_view name, std::string_view help, std::vector<double> bounds,
-    std::vector<std::string> label_names) {
+absl::StatusOr<HistogramFamily*> Registry::AddHistogram(std::string_view name,
+                                                        std::string_view help,
+                                                        std::vector<double> bounds,
+                                                        std::vector<std::string> label_names) {
   if (absl::Status s = ValidateLabelNames(label_names, true); !s.ok()) {
     return s;
   }
@@ -445,9 +428,8 @@ absl::StatusOr<HistogramFamily*> Registry::AddHistogram(
     if (absl::Status s = Reserve(name, "histogram"); !s.ok()) {
       return s;
     }
-    family = new HistogramFamily(std::string(name), std::string(help),
-                                 "histogram", std::move(label_names),
-                                 std::move(bounds));
+    family = new HistogramFamily(std::string(name), std::string(help), "histogram",
+                                 std::move(label_names), std::move(bounds));
     families_.emplace(std::string(name), family);
   }
   if (family->label_names().empty()) family->With({});

@@ -84,10 +84,10 @@ class Histogram {
   void Observe(double v);
 
   struct Snapshot {
-    std::vector<double> bounds;              // without +Inf
-    std::vector<std::uint64_t> cumulative;   // bounds.size() + 1 (last: +Inf)
+    std::vector<double> bounds;             // without +Inf
+    std::vector<std::uint64_t> cumulative;  // bounds.size() + 1 (last: +Inf)
     double sum = 0;
-    std::uint64_t count = 0;                 // == cumulative.back()
+    std::uint64_t count = 0;  // == cumulative.back()
   };
   // A copy of the current state. Concurrent Observe() calls may be partially
   // visible, but the bucket counts are always cumulative and match `count`.
@@ -140,8 +140,8 @@ class Family final : public internal::FamilyBase {
 
  private:
   friend class Registry;
-  Family(std::string name, std::string help, std::string type,
-         std::vector<std::string> label_names, std::vector<double> bounds);
+  Family(std::string name, std::string help, std::string type, std::vector<std::string> label_names,
+         std::vector<double> bounds);
   std::unique_ptr<T> MakeChild() const;
 
   const std::string name_;
@@ -151,8 +151,7 @@ class Family final : public internal::FamilyBase {
   const std::vector<double> bounds_;            // histograms only
   mutable absl::Mutex mu_;
   // Key: label values in label_names_ order.
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::vector<std::string>, std::unique_ptr<T>> children_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<T> detached_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -180,15 +179,13 @@ class Registry {
   // strictly increasing; with AlreadyExists when any series name it would
   // expose (for histograms also _bucket, _sum, _count) is taken. The returned
   // family is owned by the Registry and lives as long as it.
-  absl::StatusOr<CounterFamily*> AddCounter(
-      std::string_view name, std::string_view help,
-      std::vector<std::string> label_names = {});
-  absl::StatusOr<GaugeFamily*> AddGauge(
-      std::string_view name, std::string_view help,
-      std::vector<std::string> label_names = {});
-  absl::StatusOr<HistogramFamily*> AddHistogram(
-      std::string_view name, std::string_view help, std::vector<double> bounds,
-      std::vector<std::string> label_names = {});
+  absl::StatusOr<CounterFamily*> AddCounter(std::string_view name, std::string_view help,
+                                            std::vector<std::string> label_names = {});
+  absl::StatusOr<GaugeFamily*> AddGauge(std::string_view name, std::string_view help,
+                                        std::vector<std::string> label_names = {});
+  absl::StatusOr<HistogramFamily*> AddHistogram(std::string_view name, std::string_view help,
+                                                std::vector<double> bounds,
+                                                std::vector<std::string> label_names = {});
 
   // Runs `collector` at the start of every Serialize(), e.g. to Set() gauges
   // sampled at scrape time. It may call any Registry or Family method. It
@@ -206,8 +203,7 @@ class Registry {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<internal::FamilyBase>> families_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<internal::FamilyBase>> families_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> series_names_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void()>> collectors_ ABSL_GUARDED_BY(mu_);
 };

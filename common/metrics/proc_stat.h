@@ -24,8 +24,7 @@ struct ProcStat {
 absl::StatusOr<ProcStat> ParseProcStat(std::string_view text);
 
 // The value of a "Key:   123 kB" line of /proc/<pid>/status, in bytes.
-absl::StatusOr<std::uint64_t> ParseStatusKb(std::string_view text,
-                                            std::string_view key);
+absl::StatusOr<std::uint64_t> ParseStatusKb(std::string_view text, std::string_view key);
 
 // The "btime" line of /proc/stat: boot time in seconds since the epoch.
 absl::StatusOr<std::uint64_t> ParseBootTime(std::string_view text);

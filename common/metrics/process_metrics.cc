@@ -34,8 +34,7 @@ std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -77,23 +76,19 @@ absl::StatusOr<ProcStat> ParseProcStat(std::string_view text) {
     return absl::InvalidArgumentError("stat: too few fields");
   }
   ProcStat s;
-  if (!ParseInt(field(14), &s.utime_ticks) ||
-      !ParseInt(field(15), &s.stime_ticks) ||
-      !ParseInt(field(22), &s.start_time_ticks) ||
-      !ParseInt(field(23), &s.vsize_bytes) ||
+  if (!ParseInt(field(14), &s.utime_ticks) || !ParseInt(field(15), &s.stime_ticks) ||
+      !ParseInt(field(22), &s.start_time_ticks) || !ParseInt(field(23), &s.vsize_bytes) ||
       !ParseInt(field(24), &s.rss_pages)) {
     return absl::InvalidArgumentError("stat: malformed number");
   }
   return s;
 }
 
-absl::StatusOr<std::uint64_t> ParseStatusKb(std::string_view text,
-                                            std::string_view key) {
+absl::StatusOr<std::uint64_t> ParseStatusKb(std::string_view text, std::string_view key) {
   std::optional<std::uint64_t> result;
   bool malformed = false;
   ForEachLine(text, [&](std::string_view line) {
-    if (!line.starts_with(key) || line.size() <= key.size() ||
-        line[key.size()] != ':') {
+    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') {
       return false;
     }
     std::string_view value = TrimSpace(line.substr(key.size() + 1));
@@ -151,8 +146,7 @@ std::optional<double> CountOpenFds() {
     const std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     int fd = -1;
-    const auto [end, ec] =
-        std::from_chars(name.data(), name.data() + name.size(), fd);
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
     if (ec == std::errc() && fd == own_fd) continue;  // the listing itself
     ++n;
   }
@@ -167,25 +161,22 @@ absl::Status AddProcessMetrics(Registry& registry) {
   if (!(ticks_per_second > 0)) {
     return absl::InternalError("sysconf(_SC_CLK_TCK) failed");
   }
-  auto resident = registry.AddGauge("process_resident_memory_bytes",
-                                    "Resident memory size in bytes.");
+  auto resident =
+      registry.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.");
   if (!resident.ok()) return resident.status();
-  auto virtual_memory = registry.AddGauge("process_virtual_memory_bytes",
-                                          "Virtual memory size in bytes.");
+  auto virtual_memory =
+      registry.AddGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.");
   if (!virtual_memory.ok()) return virtual_memory.status();
-  auto open_fds = registry.AddGauge("process_open_fds",
-                                    "Number of open file descriptors.");
+  auto open_fds = registry.AddGauge("process_open_fds", "Number of open file descriptors.");
   if (!open_fds.ok()) return open_fds.status();
-  auto max_fds = registry.AddGauge(
-      "process_max_fds", "Maximum number of open file descriptors.");
+  auto max_fds = registry.AddGauge("process_max_fds", "Maximum number of open file descriptors.");
   if (!max_fds.ok()) return max_fds.status();
   auto cpu = registry.AddCounter("process_cpu_seconds_total",
                                  "Total user and system CPU time spent in "
                                  "seconds.");
   if (!cpu.ok()) return cpu.status();
-  auto start = registry.AddGauge(
-      "process_start_time_seconds",
-      "Start time of the process since unix epoch in seconds.");
+  auto start = registry.AddGauge("process_start_time_seconds",
+                                 "Start time of the process since unix epoch in seconds.");
   if (!start.ok()) return start.status();
 
   // The start time does not change: compute it once.
@@ -220,9 +211,8 @@ absl::Status AddProcessMetrics(Registry& registry) {
     if (auto n = CountOpenFds()) open_fds_g->Set(*n);
     rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-      max_fds_g->Set(limit.rlim_cur == RLIM_INFINITY
-                         ? std::numeric_limits<double>::infinity()
-                         : static_cast<double>(limit.rlim_cur));
+      max_fds_g->Set(limit.rlim_cur == RLIM_INFINITY ? std::numeric_limits<double>::infinity()
+                                                     : static_cast<double>(limit.rlim_cur));
     }
   });
   return absl::OkStatus();

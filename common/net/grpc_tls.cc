@@ -31,9 +31,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   auto key = ReadFile(tls.key_file);
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions options(
-      tls.client_ca_file.empty()
-          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      tls.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                 : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   if (!tls.client_ca_file.empty()) {
     auto ca = ReadFile(tls.client_ca_file);
     if (!ca.ok()) return ca.status();
@@ -47,8 +46,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     const GrpcClientTls& tls) {
   if (tls.ca_file.empty()) {
     if (tls.insecure) return grpc::InsecureChannelCredentials();
-    return absl::InvalidArgumentError(
-        "gRPC TLS roots are required (or plaintext explicitly)");
+    return absl::InvalidArgumentError("gRPC TLS roots are required (or plaintext explicitly)");
   }
   grpc::SslCredentialsOptions options;
   auto ca = ReadFile(tls.ca_file);

@@ -13,9 +13,9 @@
 namespace signaling::net {
 
 struct GrpcServerTls {
-  bool insecure = false;  // explicit opt-in to plaintext
-  std::string cert_file;  // PEM certificate chain
-  std::string key_file;   // PEM private key
+  bool insecure = false;       // explicit opt-in to plaintext
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key
   std::string client_ca_file;  // when set, clients must present a cert (mTLS)
 };
 

@@ -19,8 +19,7 @@ bool IsDigits(absl::string_view s, size_t max_digits) {
   return true;
 }
 
-bool ParseDecimal(absl::string_view s, size_t max_digits, uint64_t max_value,
-                  uint64_t* value) {
+bool ParseDecimal(absl::string_view s, size_t max_digits, uint64_t max_value, uint64_t* value) {
   // 19 digits always fit in uint64_t, so the accumulation cannot overflow.
   if (max_digits > 19 || !IsDigits(s, max_digits)) return false;
   uint64_t v = 0;

@@ -15,16 +15,14 @@ namespace signaling::sdp::internal {
 // %x41-5A / %x5E-7E.
 constexpr bool IsTokenChar(char c) {
   const auto u = static_cast<unsigned char>(c);
-  return u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2A || u == 0x2B ||
-         u == 0x2D || u == 0x2E || (u >= 0x30 && u <= 0x39) ||
-         (u >= 0x41 && u <= 0x5A) || (u >= 0x5E && u <= 0x7E);
+  return u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2A || u == 0x2B || u == 0x2D ||
+         u == 0x2E || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5A) ||
+         (u >= 0x5E && u <= 0x7E);
 }
 
 constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-constexpr bool IsAlpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // True when `s` is non-empty and made of token-chars only.
 bool IsToken(absl::string_view s);
@@ -35,16 +33,14 @@ bool IsDigits(absl::string_view s, size_t max_digits);
 // Parses 1..max_digits decimal digits whose value is at most max_value.
 // Never overflows: max_digits must be at most 19. Writes the value to
 // *value when it is not null.
-bool ParseDecimal(absl::string_view s, size_t max_digits, uint64_t max_value,
-                  uint64_t* value);
+bool ParseDecimal(absl::string_view s, size_t max_digits, uint64_t max_value, uint64_t* value);
 
 // Walks the fields of a string separated by one `separator` (a single space
 // unless told). Two separators in a row, or one at either end, yield an empty
 // field, which callers refuse.
 class Fields final {
  public:
-  explicit Fields(absl::string_view s, char separator = ' ')
-      : rest_(s), separator_(separator) {}
+  explicit Fields(absl::string_view s, char separator = ' ') : rest_(s), separator_(separator) {}
 
   // Stores the next field in *field; false when none is left.
   bool Next(absl::string_view* field) {

@@ -28,13 +28,9 @@ absl::Status Invalid(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("invalid candidate: ", why));
 }
 
-bool IsIceChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/';
-}
+bool IsIceChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/'; }
 
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 bool IsIpv4(absl::string_view s) {
   int parts = 0;
@@ -114,9 +110,7 @@ bool IsConnectionAddress(absl::string_view s) {
   return numeric ? IsIpv4(s) : IsHostName(s);
 }
 
-bool IsPort(absl::string_view s) {
-  return ParseDecimal(s, 5, kMaxPort, nullptr);
-}
+bool IsPort(absl::string_view s) { return ParseDecimal(s, 5, kMaxPort, nullptr); }
 
 // extension-att-value = *VCHAR; the single-space split already excludes SP.
 bool IsVcharString(absl::string_view s) {
@@ -128,8 +122,7 @@ bool IsVcharString(absl::string_view s) {
 
 }  // namespace
 
-absl::Status ValidateCandidate(absl::string_view candidate,
-                               const CandidateLimits& limits) {
+absl::Status ValidateCandidate(absl::string_view candidate, const CandidateLimits& limits) {
   if (IsEndOfCandidates(candidate)) return absl::OkStatus();
   if (candidate.size() > limits.max_bytes) {
     return Invalid(absl::StrCat("longer than ", limits.max_bytes, " bytes"));
@@ -215,8 +208,7 @@ absl::Status ValidateCandidate(absl::string_view candidate,
       if (!IsToken(name)) return Invalid("bad extension name");
       if (!IsVcharString(f)) return Invalid("bad extension value");
       if (++extensions > limits.max_extensions) {
-        return Invalid(
-            absl::StrCat("more than ", limits.max_extensions, " extensions"));
+        return Invalid(absl::StrCat("more than ", limits.max_extensions, " extensions"));
       }
       stage = Stage::kExtensions;
     }

@@ -26,9 +26,7 @@ inline constexpr size_t kMaxSdpMidLength = 32;
 
 // The empty candidate string signals the end of candidates
 // (RTCIceCandidateInit with candidate ""). ValidateCandidate accepts it.
-inline bool IsEndOfCandidates(absl::string_view candidate) {
-  return candidate.empty();
-}
+inline bool IsEndOfCandidates(absl::string_view candidate) { return candidate.empty(); }
 
 // Checks `candidate` against the RFC 8839 §5.1 grammar, in the form browsers
 // put in RTCIceCandidate.candidate (starts with "candidate:", no "a="):
@@ -45,8 +43,7 @@ inline bool IsEndOfCandidates(absl::string_view candidate) {
 //
 // Returns OK for a valid candidate and for "" (end of candidates), else
 // InvalidArgument with a short reason that never echoes the input.
-absl::Status ValidateCandidate(absl::string_view candidate,
-                               const CandidateLimits& limits);
+absl::Status ValidateCandidate(absl::string_view candidate, const CandidateLimits& limits);
 
 // Checks an `sdpMid`: 1..kMaxSdpMidLength RFC 8866 token characters.
 // Returns InvalidArgument otherwise.

@@ -35,8 +35,7 @@ absl::Status Invalid(absl::string_view why) {
 // The RFC 8866 line types; any other letter makes the description invalid
 // (RFC 8866 §5: a parser must ignore a description with an unknown type).
 bool IsKnownType(char type) {
-  return absl::string_view("vosiuepcbtrzkam").find(type) !=
-         absl::string_view::npos;
+  return absl::string_view("vosiuepcbtrzkam").find(type) != absl::string_view::npos;
 }
 
 // Finds `type` in an ordered list of line-type groups; -1 when absent.
@@ -53,8 +52,8 @@ int RankIn(const absl::string_view (&order)[N], char type) {
 // Order of the session part (RFC 8866 §5 and §9). Types in one group may
 // repeat unless OnceInSession; t, r and z form the time descriptions.
 int SessionRank(char type) {
-  static constexpr absl::string_view kOrder[] = {
-      "v", "o", "s", "i", "u", "e", "p", "c", "b", "trz", "k", "a"};
+  static constexpr absl::string_view kOrder[] = {"v", "o", "s", "i",   "u", "e",
+                                                 "p", "c", "b", "trz", "k", "a"};
   return RankIn(kOrder, type);
 }
 
@@ -82,9 +81,7 @@ bool SplitExactly(absl::string_view value, size_t n, absl::string_view* out) {
   return count == n;
 }
 
-bool IsPayloadType(absl::string_view s) {
-  return ParseDecimal(s, 3, kMaxPayloadType, nullptr);
-}
+bool IsPayloadType(absl::string_view s) { return ParseDecimal(s, 3, kMaxPayloadType, nullptr); }
 
 // proto = token *("/" token), e.g. UDP/TLS/RTP/SAVPF. Sets *rtp when one
 // component is RTP: such a section's formats are RTP payload types.
@@ -102,8 +99,7 @@ bool IsProto(absl::string_view proto, bool* rtp) {
 // Tracks the position in the description and checks each line in turn.
 class Validator {
  public:
-  Validator(SdpType type, const SdpLimits& limits)
-      : type_(type), limits_(limits) {}
+  Validator(SdpType type, const SdpLimits& limits) : type_(type), limits_(limits) {}
 
   // Checks one line `<type>=<value>` (type a-z, value non-empty).
   absl::Status OnLine(char type, absl::string_view value) {
@@ -114,20 +110,13 @@ class Validator {
       case 'v':
         if (value != "0") return Invalid("v= must be 0");
         return absl::OkStatus();
-      case 'o':
-        return CheckOrigin(value);
-      case 'c':
-        return CheckConnection(value);
-      case 'b':
-        return CheckBandwidth(value);
-      case 't':
-        return CheckTiming(value);
-      case 'm':
-        return CheckMediaLine(value);
-      case 'a':
-        return CheckAttribute(value);
-      default:
-        return absl::OkStatus();  // free text, already non-empty
+      case 'o': return CheckOrigin(value);
+      case 'c': return CheckConnection(value);
+      case 'b': return CheckBandwidth(value);
+      case 't': return CheckTiming(value);
+      case 'm': return CheckMediaLine(value);
+      case 'a': return CheckAttribute(value);
+      default: return absl::OkStatus();  // free text, already non-empty
     }
   }
 
@@ -191,10 +180,8 @@ class Validator {
       if (!seen_o_ || !seen_s_ || !seen_t_) {
         return Invalid("m= before the session's o=, s= and t=");
       }
-      if (static_cast<size_t>(info_.media_sections) >=
-          limits_.max_media_sections) {
-        return Invalid(absl::StrCat("more than ", limits_.max_media_sections,
-                                    " m= sections"));
+      if (static_cast<size_t>(info_.media_sections) >= limits_.max_media_sections) {
+        return Invalid(absl::StrCat("more than ", limits_.max_media_sections, " m= sections"));
       }
       in_media_ = true;
       rank_ = 0;
@@ -205,8 +192,7 @@ class Validator {
     }
     const int rank = MediaRank(type);
     if (rank < 0) {
-      return Invalid(absl::StrCat(absl::string_view(&type, 1),
-                                  "= not allowed in a media section"));
+      return Invalid(absl::StrCat(absl::string_view(&type, 1), "= not allowed in a media section"));
     }
     if (rank < rank_) return OutOfOrder(type);
     if (rank == rank_ && OnceInMedia(type)) {
@@ -220,8 +206,7 @@ class Validator {
   absl::Status CheckOrigin(absl::string_view value) {
     absl::string_view f[6];
     if (!SplitExactly(value, 6, f)) return Invalid("o= needs 6 fields");
-    if (!IsDigits(f[1], kMaxNumberDigits) ||
-        !IsDigits(f[2], kMaxNumberDigits)) {
+    if (!IsDigits(f[1], kMaxNumberDigits) || !IsDigits(f[2], kMaxNumberDigits)) {
       return Invalid("o= session id and version must be numbers");
     }
     if (!IsToken(f[3]) || !IsToken(f[4])) return Invalid("bad o= address");
@@ -276,8 +261,7 @@ class Validator {
     int formats = 0;
     while (fields.Next(&f)) {
       if (media_is_rtp_ ? !IsPayloadType(f) : !IsToken(f)) {
-        return Invalid(media_is_rtp_ ? "m= payload type must be 0-127"
-                                     : "bad m= format");
+        return Invalid(media_is_rtp_ ? "m= payload type must be 0-127" : "bad m= format");
       }
       ++formats;
     }
@@ -291,10 +275,9 @@ class Validator {
     const absl::string_view name = line.substr(0, colon);
     if (!IsToken(name)) return Invalid("bad attribute name");
     if (colon == absl::string_view::npos) {
-      if (name == "rtpmap" || name == "fmtp" || name == "rtcp-fb" ||
-          name == "candidate" || name == "setup" || name == "mid" ||
-          name == "ssrc" || name == "group" || name == "sctp-port" ||
-          name == "max-message-size") {
+      if (name == "rtpmap" || name == "fmtp" || name == "rtcp-fb" || name == "candidate" ||
+          name == "setup" || name == "mid" || name == "ssrc" || name == "group" ||
+          name == "sctp-port" || name == "max-message-size") {
         return Invalid(absl::StrCat("a=", name, " needs a value"));
       }
       return absl::OkStatus();
@@ -373,13 +356,12 @@ class Validator {
     if (!IsPayloadType(value.substr(0, space))) {
       return Invalid("a=rtpmap payload type must be 0-127");
     }
-    if (space == absl::string_view::npos)
-      return Invalid("a=rtpmap without codec");
+    if (space == absl::string_view::npos) return Invalid("a=rtpmap without codec");
     Fields parts(value.substr(space + 1), '/');
     absl::string_view encoding, clock, parameters, extra;
     if (!parts.Next(&encoding) || !IsToken(encoding) || !parts.Next(&clock) ||
-        !IsDigits(clock, 10) ||
-        (parts.Next(&parameters) && parameters.empty()) || parts.Next(&extra)) {
+        !IsDigits(clock, 10) || (parts.Next(&parameters) && parameters.empty()) ||
+        parts.Next(&extra)) {
       return Invalid("a=rtpmap must be <pt> <name>/<rate>[/<params>]");
     }
     return absl::OkStatus();
@@ -430,8 +412,7 @@ class Validator {
 
 }  // namespace
 
-absl::StatusOr<SdpInfo> ValidateSdp(absl::string_view sdp, SdpType type,
-                                    const SdpLimits& limits) {
+absl::StatusOr<SdpInfo> ValidateSdp(absl::string_view sdp, SdpType type, const SdpLimits& limits) {
   if (sdp.empty()) return Invalid("empty");
   if (sdp.size() > limits.max_bytes) {
     return Invalid(absl::StrCat("larger than ", limits.max_bytes, " bytes"));
@@ -444,20 +425,17 @@ absl::StatusOr<SdpInfo> ValidateSdp(absl::string_view sdp, SdpType type,
       return Invalid(absl::StrCat("more than ", limits.max_lines, " lines"));
     }
     auto line_error = [number](absl::string_view why) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid SDP: line ", number, ": ", why));
+      return absl::InvalidArgumentError(absl::StrCat("invalid SDP: line ", number, ": ", why));
     };
     const size_t lf = sdp.find('\n', pos);
     const bool terminated = lf != absl::string_view::npos;
-    absl::string_view line =
-        sdp.substr(pos, terminated ? lf - pos : absl::string_view::npos);
+    absl::string_view line = sdp.substr(pos, terminated ? lf - pos : absl::string_view::npos);
     pos = terminated ? lf + 1 : sdp.size();
     if (terminated && !line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
     if (line.size() > limits.max_line_bytes) {
-      return line_error(
-          absl::StrCat("longer than ", limits.max_line_bytes, " bytes"));
+      return line_error(absl::StrCat("longer than ", limits.max_line_bytes, " bytes"));
     }
     for (char c : line) {
       const auto u = static_cast<unsigned char>(c);

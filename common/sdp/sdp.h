@@ -61,8 +61,7 @@ struct SdpInfo {
 // One bad line rejects the whole description. Returns what it found, or
 // InvalidArgument with a short reason naming the line number but never
 // echoing the input.
-absl::StatusOr<SdpInfo> ValidateSdp(absl::string_view sdp, SdpType type,
-                                    const SdpLimits& limits);
+absl::StatusOr<SdpInfo> ValidateSdp(absl::string_view sdp, SdpType type, const SdpLimits& limits);
 
 }  // namespace signaling::sdp
 

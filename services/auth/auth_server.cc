@@ -20,8 +20,8 @@ class AuthServer::Impl final : public v1::TokenVerifier::CallbackService {
     if (!verifier.ok()) return verifier.status();
     verifier_ = *std::move(verifier);
     if (options_.registry != nullptr) {
-      auto calls = options_.registry->AddCounter(
-          "signaling_auth_verifications_total", "Token verifications, by result.", {"result"});
+      auto calls = options_.registry->AddCounter("signaling_auth_verifications_total",
+                                                 "Token verifications, by result.", {"result"});
       if (!calls.ok()) return calls.status();
       ok_ = &(*calls)->With({{"result", "ok"}});
       refused_ = &(*calls)->With({{"result", "refused"}});

@@ -37,8 +37,8 @@ bool KnownAlg(absl::string_view alg) {
 }
 
 PKey ReadPublicKey(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (key == nullptr) {
     BIO_reset(bio.get());
@@ -48,15 +48,17 @@ PKey ReadPublicKey(const std::string& pem) {
 }
 
 PKey ReadPrivateKey(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   return PKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
 }
 
 // Whether `key` suits `alg`: RSA of at least 2048 bits, P-256, Ed25519.
 bool Suits(EVP_PKEY* key, const std::string& alg) {
-  if (alg == "RS256") return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) >= 2048;
-  if (alg == "ES256") return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && EVP_PKEY_get_bits(key) == 256;
+  if (alg == "RS256")
+    return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) >= 2048;
+  if (alg == "ES256")
+    return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && EVP_PKEY_get_bits(key) == 256;
   if (alg == "EdDSA") return EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
   return false;
 }
@@ -110,16 +112,15 @@ absl::StatusOr<std::string> DigestSign(EVP_PKEY* key, const EVP_MD* md, absl::st
     return absl::InternalError("signing failed");
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in, data.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                     data.size()) != 1) {
     return absl::InternalError("signing failed");
   }
   sig.resize(len);
   return sig;
 }
 
-const EVP_MD* DigestFor(const std::string& alg) {
-  return alg == "EdDSA" ? nullptr : EVP_sha256();
-}
+const EVP_MD* DigestFor(const std::string& alg) { return alg == "EdDSA" ? nullptr : EVP_sha256(); }
 
 std::string B64(absl::string_view bytes) { return absl::WebSafeBase64Escape(bytes); }
 
@@ -139,7 +140,8 @@ bool StringArray(const nlohmann::json& object, const char* name, std::vector<std
 
 class Key {
  public:
-  Key(std::string alg, std::string secret) : alg_(std::move(alg)), secret_(std::move(secret)), pkey_(nullptr, &EVP_PKEY_free) {}
+  Key(std::string alg, std::string secret)
+      : alg_(std::move(alg)), secret_(std::move(secret)), pkey_(nullptr, &EVP_PKEY_free) {}
   Key(std::string alg, PKey pkey) : alg_(std::move(alg)), pkey_(std::move(pkey)) {}
 
   const std::string& alg() const { return alg_; }
@@ -165,7 +167,8 @@ class Key {
 absl::StatusOr<KeySpec> ParseKeySpec(absl::string_view text) {
   std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 2));
   if (parts.size() != 3 || parts[0].empty() || parts[2].empty() || !KnownAlg(parts[1])) {
-    return absl::InvalidArgumentError("a key is kid:alg:path with alg HS256, RS256, ES256 or EdDSA");
+    return absl::InvalidArgumentError(
+        "a key is kid:alg:path with alg HS256, RS256, ES256 or EdDSA");
   }
   return KeySpec{parts[0], parts[1], parts[2]};
 }
@@ -183,20 +186,24 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(const std::vect
   if (specs.empty()) return absl::InvalidArgumentError("at least one key is required");
   std::map<std::string, std::unique_ptr<Key>> keys;
   for (const KeySpec& spec : specs) {
-    if (!KnownAlg(spec.alg)) return absl::InvalidArgumentError(absl::StrCat("unknown algorithm ", spec.alg));
-    if (keys.count(spec.kid)) return absl::InvalidArgumentError(absl::StrCat("duplicate kid ", spec.kid));
+    if (!KnownAlg(spec.alg))
+      return absl::InvalidArgumentError(absl::StrCat("unknown algorithm ", spec.alg));
+    if (keys.count(spec.kid))
+      return absl::InvalidArgumentError(absl::StrCat("duplicate kid ", spec.kid));
     auto material = ReadFile(spec.path);
     if (!material.ok()) return material.status();
     if (spec.alg == "HS256") {
       if (material->size() < 32) {
-        return absl::InvalidArgumentError(absl::StrCat("HS256 key ", spec.kid, " is shorter than 32 bytes"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("HS256 key ", spec.kid, " is shorter than 32 bytes"));
       }
       keys[spec.kid] = std::make_unique<Key>(spec.alg, *std::move(material));
       continue;
     }
     PKey pkey = ReadPublicKey(*material);
     if (pkey == nullptr || !Suits(pkey.get(), spec.alg)) {
-      return absl::InvalidArgumentError(absl::StrCat("key ", spec.kid, " is not a usable ", spec.alg, " key"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("key ", spec.kid, " is not a usable ", spec.alg, " key"));
     }
     keys[spec.kid] = std::make_unique<Key>(spec.alg, std::move(pkey));
   }
@@ -222,7 +229,8 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
   auto key = keys_.find(kid->get<std::string>());
   if (key == keys_.end()) return Refuse("unknown key");
   // The key decides the algorithm: "none" and any other are refused.
-  if (alg->get<std::string>() != key->second->alg()) return Refuse("algorithm not allowed for this key");
+  if (alg->get<std::string>() != key->second->alg())
+    return Refuse("algorithm not allowed for this key");
   const absl::string_view signing_input(token.data(), parts[0].size() + 1 + parts[1].size());
   if (!key->second->Verify(signing_input, signature)) return Refuse("bad signature");
 
@@ -249,7 +257,8 @@ absl::StatusOr<Principal> JwtVerifier::Verify(absl::string_view token, absl::Tim
   if (aud != claims.end() && aud->is_string()) {
     audience_ok = aud->get<std::string>() == options_.audience;
   } else if (aud != claims.end() && aud->is_array()) {
-    for (const auto& a : *aud) audience_ok |= a.is_string() && a.get<std::string>() == options_.audience;
+    for (const auto& a : *aud)
+      audience_ok |= a.is_string() && a.get<std::string>() == options_.audience;
   }
   if (!audience_ok) return Refuse("wrong audience");
   if (!options_.issuer.empty()) {
@@ -281,7 +290,8 @@ absl::StatusOr<SigningKey> LoadSigningKey(const std::string& kid, const std::str
 
 absl::StatusOr<std::string> SignJwt(const SigningKey& key, const nlohmann::json& claims,
                                     const std::string& header_alg) {
-  nlohmann::json header = {{"alg", header_alg.empty() ? key.alg : header_alg}, {"typ", "JWT"}, {"kid", key.kid}};
+  nlohmann::json header = {
+      {"alg", header_alg.empty() ? key.alg : header_alg}, {"typ", "JWT"}, {"kid", key.kid}};
   const std::string input = absl::StrCat(B64(header.dump()), ".", B64(claims.dump()));
   std::string sig;
   if (key.alg == "HS256") {

@@ -40,7 +40,7 @@ absl::StatusOr<KeySpec> ParseKeySpec(absl::string_view text);
 
 struct VerifierOptions {
   std::string audience = "signaling";
-  std::string issuer;  // empty: not checked
+  std::string issuer;                         // empty: not checked
   absl::Duration leeway = absl::Seconds(30);  // at most 60 s
   size_t max_token_bytes = 8 * 1024;
 };

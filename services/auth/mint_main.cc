@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (absl::GetFlag(FLAGS_sub).empty()) return Fail("--sub is required");
-  auto key = signaling::auth::LoadSigningKey(absl::GetFlag(FLAGS_kid), alg, absl::GetFlag(FLAGS_key_file));
+  auto key =
+      signaling::auth::LoadSigningKey(absl::GetFlag(FLAGS_kid), alg, absl::GetFlag(FLAGS_key_file));
   if (!key.ok()) return Fail(std::string(key.status().message()));
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   nlohmann::json claims = {

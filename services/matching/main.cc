@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "common/config/flags.h"
 #include "common/admin/service.h"
+#include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
 #include "services/matching/matching_server.h"
@@ -54,8 +54,7 @@ int main(int argc, char** argv) {
   options.server_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
                         absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
   options.auth_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_auth_ca),
-                      absl::GetFlag(FLAGS_auth_client_cert),
-                      absl::GetFlag(FLAGS_auth_client_key)};
+                      absl::GetFlag(FLAGS_auth_client_cert), absl::GetFlag(FLAGS_auth_client_key)};
   options.relay_batch_bytes = Positive("relay_batch_bytes", absl::GetFlag(FLAGS_relay_batch_bytes));
   auto& limits = options.limits;
   limits.join_deadline =
@@ -73,7 +72,8 @@ int main(int argc, char** argv) {
       Positive("max_candidates_per_session", absl::GetFlag(FLAGS_max_candidates_per_session));
   limits.rate_per_second = absl::GetFlag(FLAGS_rate_per_second);
   limits.rate_burst = absl::GetFlag(FLAGS_rate_burst);
-  if (limits.rate_per_second <= 0) signaling::config::FailSetting("rate_per_second", "must be positive");
+  if (limits.rate_per_second <= 0)
+    signaling::config::FailSetting("rate_per_second", "must be positive");
   if (limits.rate_burst < 1) signaling::config::FailSetting("rate_burst", "must be at least 1");
 
   options.registry = &signaling::metrics::DefaultRegistry();

@@ -29,23 +29,50 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   const auto latency = metrics::ExponentialBuckets(0.0005, 2, 16);  // 0.5 ms .. 16 s
   absl::Status s;
   for (absl::Status st : {
-           Assign(r.AddGauge("signaling_matching_sessions", "Open sessions by role.", {"role"}), &sessions_),
+           Assign(r.AddGauge("signaling_matching_sessions", "Open sessions by role.", {"role"}),
+                  &sessions_),
            Assign(r.AddGauge("signaling_matching_ids", "Registered acceptor ids."), &ids),
            Assign(r.AddGauge("signaling_matching_pairings", "Live pairings."), &pairings),
-           Assign(r.AddGauge("signaling_matching_waiting_offerers", "Offerers waiting for their acceptor."), &waiting),
+           Assign(r.AddGauge("signaling_matching_waiting_offerers",
+                             "Offerers waiting for their acceptor."),
+                  &waiting),
            Assign(r.AddCounter("signaling_matching_joins_total", "Accepted joins."), &joins),
-           Assign(r.AddCounter("signaling_matching_pairings_started_total", "Pairings started."), &started),
-           Assign(r.AddCounter("signaling_matching_pairings_completed_total", "Pairings whose first answer arrived."), &completed),
-           Assign(r.AddCounter("signaling_matching_pairings_ended_total", "Pairings ended, by reason.", {"reason"}), &pairings_ended_),
-           Assign(r.AddCounter("signaling_matching_messages_relayed_total", "Messages relayed, by kind.", {"kind"}), &relayed_),
-           Assign(r.AddCounter("signaling_matching_refused_total", "Refused client messages, by error code.", {"code"}), &refused_),
-           Assign(r.AddCounter("signaling_matching_rate_limited_total", "Messages refused by the rate limit."), &rate_limited),
-           Assign(r.AddCounter("signaling_matching_auth_throttled_total", "Joins delayed or refused after repeated authentication failures from one address."), &auth_throttled),
-           Assign(r.AddHistogram("signaling_matching_join_to_paired_seconds", "Time from an offerer's join to paired.", latency), &join_to_paired),
-           Assign(r.AddHistogram("signaling_matching_offer_to_answer_seconds", "Time from offer to answer.", latency), &offer_to_answer),
-           Assign(r.AddCounter("signaling_matching_verify_calls_total", "Token verification calls, by result.", {"result"}), &verify_calls_),
-           Assign(r.AddHistogram("signaling_matching_verify_seconds", "Token verification latency.", latency), &verify_seconds),
-           Assign(r.AddGauge("signaling_matching_grpc_streams", "Open gRPC streams, by kind.", {"kind"}), &streams),
+           Assign(r.AddCounter("signaling_matching_pairings_started_total", "Pairings started."),
+                  &started),
+           Assign(r.AddCounter("signaling_matching_pairings_completed_total",
+                               "Pairings whose first answer arrived."),
+                  &completed),
+           Assign(r.AddCounter("signaling_matching_pairings_ended_total",
+                               "Pairings ended, by reason.", {"reason"}),
+                  &pairings_ended_),
+           Assign(r.AddCounter("signaling_matching_messages_relayed_total",
+                               "Messages relayed, by kind.", {"kind"}),
+                  &relayed_),
+           Assign(r.AddCounter("signaling_matching_refused_total",
+                               "Refused client messages, by error code.", {"code"}),
+                  &refused_),
+           Assign(r.AddCounter("signaling_matching_rate_limited_total",
+                               "Messages refused by the rate limit."),
+                  &rate_limited),
+           Assign(r.AddCounter("signaling_matching_auth_throttled_total",
+                               "Joins delayed or refused after repeated authentication failures "
+                               "from one address."),
+                  &auth_throttled),
+           Assign(r.AddHistogram("signaling_matching_join_to_paired_seconds",
+                                 "Time from an offerer's join to paired.", latency),
+                  &join_to_paired),
+           Assign(r.AddHistogram("signaling_matching_offer_to_answer_seconds",
+                                 "Time from offer to answer.", latency),
+                  &offer_to_answer),
+           Assign(r.AddCounter("signaling_matching_verify_calls_total",
+                               "Token verification calls, by result.", {"result"}),
+                  &verify_calls_),
+           Assign(r.AddHistogram("signaling_matching_verify_seconds", "Token verification latency.",
+                                 latency),
+                  &verify_seconds),
+           Assign(r.AddGauge("signaling_matching_grpc_streams", "Open gRPC streams, by kind.",
+                             {"kind"}),
+                  &streams),
        }) {
     if (!st.ok()) return st;
   }
@@ -102,7 +129,10 @@ void MatchingMetrics::Sample(PairingEngine& engine) {
 
 void MatchingMetrics::VerifyDone(bool ok, bool unavailable, double seconds) {
   if (verify_calls_ == nullptr) return;
-  verify_calls_->With({{"result", ok ? "ok" : unavailable ? "unavailable" : "unauthenticated"}}).Inc();
+  verify_calls_->With({{"result", ok            ? "ok"
+                                  : unavailable ? "unavailable"
+                                                : "unauthenticated"}})
+      .Inc();
   verify_seconds_->Observe(seconds);
 }
 

@@ -14,10 +14,10 @@
 #include "common/log/log.h"
 #include "common/net/batch_queue.h"
 #include "common/net/grpc_server.h"
-#include "services/matching/matching_metrics.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/matching/matching_metrics.h"
 #include "signaling/v1/auth.grpc.pb.h"
 #include "signaling/v1/matching.grpc.pb.h"
 
@@ -76,8 +76,8 @@ class MatchingServer::Impl final : public v1::Matching::CallbackService,
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
                                          const v1::ListSessionsRequest*,
                                          v1::ListSessionsResponse* response) override;
-  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
-                                     const v1::StatsRequest*, v1::Stats* response) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context, const v1::StatsRequest*,
+                                     v1::Stats* response) override;
   grpc::ServerUnaryReactor* DisconnectPeer(grpc::CallbackServerContext* context,
                                            const v1::DisconnectPeerRequest* request,
                                            v1::DisconnectPeerResponse* response) override;
@@ -164,8 +164,7 @@ class MatchingServer::Impl::RelayReactor final
           }
           break;
         }
-        case v1::RelayUp::Event::KIND_NOT_SET:
-          break;
+        case v1::RelayUp::Event::KIND_NOT_SET: break;
       }
     }
     in_.Clear();
@@ -425,8 +424,7 @@ void MatchingServer::Impl::Shutdown(absl::Duration grace) {
   }
   if (server_) {
     server_->GetHealthCheckService()->SetServingStatus(false);
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoMilliseconds(grace));
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   }
   if (timer_thread_.joinable()) timer_thread_.join();
   // Verifications in flight end within their deadline; their callbacks
@@ -527,8 +525,8 @@ void MatchingServer::Impl::StartVerifications(std::vector<VerifyAction> verifies
                             call->response.grants().accept().end());
             p.offer.assign(call->response.grants().offer().begin(),
                            call->response.grants().offer().end());
-            p.expires_at = absl::FromUnixNanos(
-                google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+            p.expires_at =
+                absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(
                     call->response.expires_at()));
             principal = std::move(p);
           } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
@@ -569,8 +567,8 @@ void MatchingServer::Impl::TimerLoop() {
   }
 }
 
-grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>*
-MatchingServer::Impl::Session(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>* MatchingServer::Impl::Session(
+    grpc::CallbackServerContext* context) {
   return new SessionReactor(this, context);
 }
 
@@ -579,9 +577,9 @@ grpc::ServerBidiReactor<v1::RelayUp, v1::RelayDown>* MatchingServer::Impl::Relay
   return new RelayReactor(this, context);
 }
 
-grpc::ServerUnaryReactor* MatchingServer::Impl::ListSessions(
-    grpc::CallbackServerContext* context, const v1::ListSessionsRequest*,
-    v1::ListSessionsResponse* response) {
+grpc::ServerUnaryReactor* MatchingServer::Impl::ListSessions(grpc::CallbackServerContext* context,
+                                                             const v1::ListSessionsRequest*,
+                                                             v1::ListSessionsResponse* response) {
   std::vector<v1::SessionInfo> sessions;
   {
     absl::MutexLock lock(&mu_);

@@ -41,8 +41,7 @@ struct MatchingServerOptions {
 class MatchingServer {
  public:
   // Starts serving; port() tells the bound port when listen ends in ":0".
-  static absl::StatusOr<std::unique_ptr<MatchingServer>> Start(
-      MatchingServerOptions options);
+  static absl::StatusOr<std::unique_ptr<MatchingServer>> Start(MatchingServerOptions options);
   ~MatchingServer();
 
   int port() const;

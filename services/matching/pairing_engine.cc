@@ -20,14 +20,12 @@ constexpr uint32_t kCloseReplaced = 4009;
 constexpr uint32_t kCloseRateLimit = 4029;
 
 const char* StateName(int state) {
-  static const char* kNames[] = {"awaiting_join", "verifying", "waiting",
-                                 "registered", "paired"};
+  static const char* kNames[] = {"awaiting_join", "verifying", "waiting", "registered", "paired"};
   return kNames[state];
 }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(t));
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
 }  // namespace
@@ -35,9 +33,8 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
 bool IsValidPeerId(const std::string& id, size_t max_bytes) {
   if (id.empty() || id.size() > max_bytes) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
-           c == ':' || c == '@' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '~' || c == ':' || c == '@' || c == '-';
   });
 }
 
@@ -52,11 +49,9 @@ bool GrantMatches(const std::vector<std::string>& patterns, const std::string& i
   return false;
 }
 
-PairingEngine::PairingEngine(EngineLimits limits,
-                             std::unique_ptr<AcceptorDirectory> directory)
+PairingEngine::PairingEngine(EngineLimits limits, std::unique_ptr<AcceptorDirectory> directory)
     : limits_(std::move(limits)),
-      directory_(directory ? std::move(directory)
-                           : std::make_unique<InMemoryAcceptorDirectory>()),
+      directory_(directory ? std::move(directory) : std::make_unique<InMemoryAcceptorDirectory>()),
       throttle_(limits_.auth_throttle) {}
 
 PairingEngine::Session* PairingEngine::Find(SessionKey key) {
@@ -72,8 +67,8 @@ std::string PairingEngine::NewSessionId() {
 
 Actions PairingEngine::Open(SessionKey key, ConnectionMeta meta, absl::Time now) {
   Actions out;
-  auto session = std::make_unique<Session>(
-      key, TokenBucket(limits_.rate_per_second, limits_.rate_burst, now));
+  auto session =
+      std::make_unique<Session>(key, TokenBucket(limits_.rate_per_second, limits_.rate_burst, now));
   session->meta = std::move(meta);
   session->connected_at = now;
   session->last_activity = now;
@@ -98,16 +93,15 @@ void PairingEngine::SendError(Actions& out, Session& to, v1::Error::Code code,
   Send(out, to, std::move(m));
 }
 
-void PairingEngine::Fail(Actions& out, Session& s, v1::Error::Code code,
-                         const std::string& text, uint32_t close_code) {
+void PairingEngine::Fail(Actions& out, Session& s, v1::Error::Code code, const std::string& text,
+                         uint32_t close_code) {
   SendError(out, s, code, text);
   const SessionKey key = s.key;
   Release(s);
   out.push_back(CloseAction{key, close_code, text});
 }
 
-void PairingEngine::CloseSession(Actions& out, Session& s, uint32_t code,
-                                 const std::string& reason,
+void PairingEngine::CloseSession(Actions& out, Session& s, uint32_t code, const std::string& reason,
                                  v1::PeerLeft::Reason peer_reason, absl::Time now) {
   if (s.state == State::kPaired) EndPairing(out, s, peer_reason, false, now);
   const SessionKey key = s.key;
@@ -132,8 +126,7 @@ void PairingEngine::Release(Session& s) {
   sessions_.erase(s.key);  // destroys s
 }
 
-Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& message,
-                                 absl::Time now) {
+Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& message, absl::Time now) {
   Actions out;
   Session* s = Find(key);
   if (s == nullptr) return out;
@@ -143,8 +136,7 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
     ++counters_.rate_limited;
     if (++s->refused_in_row >= limits_.rate_abuse_threshold) {
       SendError(out, *s, v1::Error::RATE_LIMITED, "rate limit abused");
-      CloseSession(out, *s, kCloseRateLimit, "rate limit abused",
-                   v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, *s, kCloseRateLimit, "rate limit abused", v1::PeerLeft::DISCONNECTED, now);
     } else {
       SendError(out, *s, v1::Error::RATE_LIMITED, "too many messages");
     }
@@ -160,18 +152,12 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
         HandleJoin(out, *s, message.join(), now);
       }
       break;
-    case v1::ClientMessage::kOffer:
-      HandleDescription(out, *s, message.offer(), true, now);
-      break;
+    case v1::ClientMessage::kOffer: HandleDescription(out, *s, message.offer(), true, now); break;
     case v1::ClientMessage::kAnswer:
       HandleDescription(out, *s, message.answer(), false, now);
       break;
-    case v1::ClientMessage::kIceCandidate:
-      HandleCandidate(out, *s, message.ice_candidate());
-      break;
-    case v1::ClientMessage::kLeave:
-      HandleLeave(out, *s, now);
-      break;
+    case v1::ClientMessage::kIceCandidate: HandleCandidate(out, *s, message.ice_candidate()); break;
+    case v1::ClientMessage::kLeave: HandleLeave(out, *s, now); break;
     case v1::ClientMessage::kRefresh: {
       if (!joined || s->verify_request != 0) {
         SendError(out, *s, v1::Error::INVALID_STATE, "refresh needs a joined session");
@@ -182,8 +168,7 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
         s->verify_request = next_request_++;
         s->verify_purpose = VerifyPurpose::kRefresh;
         ++pending_verifications_;
-        out.push_back(VerifyAction{s->key, s->verify_request,
-                                   message.refresh().session_token()});
+        out.push_back(VerifyAction{s->key, s->verify_request, message.refresh().session_token()});
       }
       break;
     }
@@ -205,22 +190,19 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
   return out;
 }
 
-void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join,
-                               absl::Time now) {
+void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now) {
   if (join.role() != v1::ACCEPTOR && join.role() != v1::OFFERER) {
-    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER",
-         kCloseMalformed);
+    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER", kCloseMalformed);
     return;
   }
   const bool acceptor = join.role() == v1::ACCEPTOR;
   const std::string& id = acceptor ? join.peer_id() : join.target_id();
   if (!IsValidPeerId(id, limits_.max_id_bytes)) {
-    Fail(out, s, v1::Error::INVALID_MESSAGE,
-         acceptor ? "invalid peerId" : "invalid targetId", kCloseMalformed);
+    Fail(out, s, v1::Error::INVALID_MESSAGE, acceptor ? "invalid peerId" : "invalid targetId",
+         kCloseMalformed);
     return;
   }
-  std::string token =
-      join.session_token().empty() ? s.meta.bearer_token : join.session_token();
+  std::string token = join.session_token().empty() ? s.meta.bearer_token : join.session_token();
   if (token.empty() || token.size() > limits_.max_token_bytes) {
     Fail(out, s, v1::Error::UNAUTHENTICATED, "a valid session token is required",
          kCloseUnauthenticated);
@@ -244,8 +226,7 @@ void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join,
 }
 
 Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
-                                  const absl::StatusOr<Principal>& principal,
-                                  absl::Time now) {
+                                  const absl::StatusOr<Principal>& principal, absl::Time now) {
   Actions out;
   Session* s = Find(key);
   if (s == nullptr || s->verify_request != request) return out;
@@ -253,9 +234,10 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
   --pending_verifications_;
   if (s->verify_purpose == VerifyPurpose::kRefresh) {
     if (!principal.ok()) {
-      SendError(out, *s, principal.status().code() == absl::StatusCode::kUnauthenticated
-                             ? v1::Error::UNAUTHENTICATED
-                             : v1::Error::UNAVAILABLE,
+      SendError(out, *s,
+                principal.status().code() == absl::StatusCode::kUnauthenticated
+                    ? v1::Error::UNAUTHENTICATED
+                    : v1::Error::UNAVAILABLE,
                 "token refresh refused");
     } else if (principal->subject != s->principal.subject) {
       SendError(out, *s, v1::Error::UNAUTHENTICATED, "refresh needs the same subject");
@@ -277,11 +259,9 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
         Arm(*s, kFailDelay, now + delay);
         return out;
       }
-      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token",
-           kCloseUnauthenticated);
+      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token", kCloseUnauthenticated);
     } else {
-      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable",
-           kCloseTryAgain);
+      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable", kCloseTryAgain);
     }
     return out;
   }
@@ -290,8 +270,7 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
   return out;
 }
 
-void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p,
-                                 absl::Time now) {
+void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now) {
   const bool acceptor = s.role == v1::ACCEPTOR;
   // Permission before existence: an offerer cannot probe ids it lacks.
   if (!GrantMatches(acceptor ? p.accept : p.offer, s.id)) {
@@ -360,8 +339,7 @@ void PairingEngine::ServeWaiting(Actions& out, Session& acceptor, absl::Time now
   Pair(out, acceptor, *offerer, now);
 }
 
-void PairingEngine::Pair(Actions& out, Session& acceptor, Session& offerer,
-                         absl::Time now) {
+void PairingEngine::Pair(Actions& out, Session& acceptor, Session& offerer, absl::Time now) {
   for (Session* s : {&acceptor, &offerer}) {
     s->state = State::kPaired;
     s->negotiation = Negotiation::kAwaitingOffer;
@@ -426,10 +404,8 @@ void PairingEngine::HandleLeave(Actions& out, Session& s, absl::Time now) {
   if (Find(s.key) != nullptr && s.state == State::kRegistered) ServeWaiting(out, s, now);
 }
 
-absl::Status PairingEngine::CheckCandidate(const Session& s,
-                                           const v1::IceCandidate& c) const {
-  if (absl::Status st = sdp::ValidateCandidate(c.candidate(), limits_.candidate);
-      !st.ok()) {
+absl::Status PairingEngine::CheckCandidate(const Session& s, const v1::IceCandidate& c) const {
+  if (absl::Status st = sdp::ValidateCandidate(c.candidate(), limits_.candidate); !st.ok()) {
     return st;
   }
   if (c.has_sdp_m_line_index() && s.media_sections > 0 &&
@@ -445,9 +421,8 @@ absl::Status PairingEngine::CheckCandidate(const Session& s,
   return absl::OkStatus();
 }
 
-void PairingEngine::HandleDescription(Actions& out, Session& s,
-                                      const v1::SessionDescription& d, bool is_offer,
-                                      absl::Time now) {
+void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d,
+                                      bool is_offer, absl::Time now) {
   Session* peer = s.state == State::kPaired && s.peer ? Find(*s.peer) : nullptr;
   const bool allowed =
       peer != nullptr &&
@@ -542,8 +517,8 @@ Actions PairingEngine::Disconnect(const std::string& peer_id, absl::Time now, bo
   Session* s = key ? Find(*key) : nullptr;
   *found = s != nullptr;
   if (s != nullptr) {
-    CloseSession(out, *s, kClosePolicy, "disconnected by the operator",
-                 v1::PeerLeft::DISCONNECTED, now);
+    CloseSession(out, *s, kClosePolicy, "disconnected by the operator", v1::PeerLeft::DISCONNECTED,
+                 now);
   }
   return out;
 }
@@ -604,21 +579,18 @@ Actions PairingEngine::Advance(absl::Time now) {
 void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) {
   switch (timer) {
     case kJoinDeadline:
-      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time",
-           kCloseUnauthenticated);
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time", kCloseUnauthenticated);
       break;
     case kWaitDeadline: {
       std::optional<SessionKey> holder = directory_->Find(s.id);
       const bool busy = holder.has_value();
       Fail(out, s, busy ? v1::Error::PEER_BUSY : v1::Error::PEER_NOT_FOUND,
-           busy ? "peer is busy" : "peer not found",
-           busy ? kCloseTryAgain : kClosePolicy);
+           busy ? "peer is busy" : "peer not found", busy ? kCloseTryAgain : kClosePolicy);
       break;
     }
     case kTokenExpiry:
       SendError(out, s, v1::Error::UNAUTHENTICATED, "session token expired");
-      CloseSession(out, s, kCloseUnauthenticated, "token expired",
-                   v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, s, kCloseUnauthenticated, "token expired", v1::PeerLeft::DISCONNECTED, now);
       break;
     case kNegotiation: {
       // Both sides learn of the timeout; the acceptor waits again.
@@ -633,8 +605,7 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
     case kFailDelay:
       Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token", kCloseUnauthenticated);
       break;
-    case kTimerCount:
-      break;
+    case kTimerCount: break;
   }
 }
 

@@ -112,11 +112,10 @@ class PairingEngine {
   // A transport opened; `key` is chosen by the adapter and must be new.
   Actions Open(SessionKey key, ConnectionMeta meta, absl::Time now);
   // A client message arrived on `key`'s transport.
-  Actions OnMessage(SessionKey key, const v1::ClientMessage& message,
-                    absl::Time now);
+  Actions OnMessage(SessionKey key, const v1::ClientMessage& message, absl::Time now);
   // The verifier answered request `request` of `key`.
-  Actions OnVerified(SessionKey key, uint64_t request,
-                     const absl::StatusOr<Principal>& principal, absl::Time now);
+  Actions OnVerified(SessionKey key, uint64_t request, const absl::StatusOr<Principal>& principal,
+                     absl::Time now);
   // The transport closed or dropped; the session is released.
   Actions OnTransportClosed(SessionKey key, absl::Time now);
   // Closes the session of acceptor `peer_id` (admin); false if none.
@@ -176,21 +175,19 @@ class PairingEngine {
 
   Session* Find(SessionKey key);
   void Send(Actions& out, Session& to, v1::ServerMessage message);
-  void SendError(Actions& out, Session& to, v1::Error::Code code,
-                 const std::string& text);
+  void SendError(Actions& out, Session& to, v1::Error::Code code, const std::string& text);
   // Sends `error`, then closes and releases the session.
-  void Fail(Actions& out, Session& s, v1::Error::Code code,
-            const std::string& text, uint32_t close_code);
+  void Fail(Actions& out, Session& s, v1::Error::Code code, const std::string& text,
+            uint32_t close_code);
   // Closes and releases the session; its peer gets peerLeft `reason`.
-  void CloseSession(Actions& out, Session& s, uint32_t code,
-                    const std::string& reason, v1::PeerLeft::Reason peer_reason,
-                    absl::Time now);
+  void CloseSession(Actions& out, Session& s, uint32_t code, const std::string& reason,
+                    v1::PeerLeft::Reason peer_reason, absl::Time now);
   // Removes every trace of `s`; the caller already dealt with its peer.
   void Release(Session& s);
 
   void HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now);
-  void HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d,
-                         bool is_offer, absl::Time now);
+  void HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d, bool is_offer,
+                         absl::Time now);
   void HandleCandidate(Actions& out, Session& s, const v1::IceCandidate& c);
   void HandleLeave(Actions& out, Session& s, absl::Time now);
   void JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now);
@@ -198,8 +195,8 @@ class PairingEngine {
   // Ends the pairing of `s` (either side); the other side gets peerLeft
   // `reason`. An offerer on the other side is closed with 1000; an acceptor
   // is free again and may be paired with a waiting offerer.
-  void EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason reason,
-                  bool notify_self, absl::Time now);
+  void EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason reason, bool notify_self,
+                  absl::Time now);
   void ServeWaiting(Actions& out, Session& acceptor, absl::Time now);
   absl::Status CheckCandidate(const Session& s, const v1::IceCandidate& c) const;
 

@@ -363,6 +363,5 @@ TEST_F(FaultTest, MatchingStoppedGracefullyGivesEverySessionGoAway1001ThenRecove
   EXPECT_TRUE(s_.WaitForZero()) << s_.DescribeState();
 }
 
-
 }  // namespace
 }  // namespace signaling::testing

@@ -37,8 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
 
   for (const CandidateLimits* limits : {&kDefaults, &kSmall}) {
-    const absl::Status status =
-        signaling::sdp::ValidateCandidate(input, *limits);
+    const absl::Status status = signaling::sdp::ValidateCandidate(input, *limits);
     if (status.ok()) {
       if (input.size() > limits->max_bytes ||
           (!input.empty() && !absl::StartsWith(input, "candidate:"))) {
@@ -58,10 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!input.empty()) {
     const bool alone = signaling::sdp::ValidateCandidate(input, kDefaults).ok();
     const std::string sdp = absl::StrCat(kSdpHead, "a=", input, "\r\n");
-    const bool in_sdp =
-        signaling::sdp::ValidateSdp(sdp, signaling::sdp::SdpType::kOffer,
-                                    signaling::sdp::SdpLimits())
-            .ok();
+    const bool in_sdp = signaling::sdp::ValidateSdp(sdp, signaling::sdp::SdpType::kOffer,
+                                                    signaling::sdp::SdpLimits())
+                            .ok();
     if (alone && !in_sdp) std::abort();
     if (in_sdp && !alone && absl::StartsWith(input, "candidate:") &&
         input.find('\n') == absl::string_view::npos) {

@@ -20,8 +20,7 @@ namespace sdp = signaling::sdp;
 using signaling::v1::ClientMessage;
 
 void CheckCandidate(const signaling::v1::IceCandidate& candidate) {
-  const absl::Status status =
-      sdp::ValidateCandidate(candidate.candidate(), sdp::CandidateLimits());
+  const absl::Status status = sdp::ValidateCandidate(candidate.candidate(), sdp::CandidateLimits());
   if (!status.ok() && !absl::IsInvalidArgument(status)) std::abort();
   if (candidate.has_sdp_mid()) {
     const absl::Status mid = sdp::ValidateSdpMid(candidate.sdp_mid());
@@ -29,10 +28,8 @@ void CheckCandidate(const signaling::v1::IceCandidate& candidate) {
   }
 }
 
-void CheckDescription(const signaling::v1::SessionDescription& description,
-                      sdp::SdpType type) {
-  const absl::Status status =
-      sdp::ValidateSdp(description.sdp(), type, sdp::SdpLimits()).status();
+void CheckDescription(const signaling::v1::SessionDescription& description, sdp::SdpType type) {
+  const absl::Status status = sdp::ValidateSdp(description.sdp(), type, sdp::SdpLimits()).status();
   if (!status.ok() && !absl::IsInvalidArgument(status)) std::abort();
   for (const auto& candidate : description.ice_candidates()) {
     CheckCandidate(candidate);
@@ -43,8 +40,7 @@ void CheckDescription(const signaling::v1::SessionDescription& description,
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view json(reinterpret_cast<const char*>(data), size);
-  const absl::StatusOr<ClientMessage> message =
-      signaling::codec::DecodeClientJson(json);
+  const absl::StatusOr<ClientMessage> message = signaling::codec::DecodeClientJson(json);
   // The fast path must agree with protobuf's JSON parser on every input.
   const absl::StatusOr<ClientMessage> general =
       signaling::codec::internal::DecodeClientJsonGeneral(json);
@@ -57,23 +53,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   switch (message->kind_case()) {
-    case ClientMessage::kOffer:
-      CheckDescription(message->offer(), sdp::SdpType::kOffer);
-      break;
-    case ClientMessage::kAnswer:
-      CheckDescription(message->answer(), sdp::SdpType::kAnswer);
-      break;
-    case ClientMessage::kIceCandidate:
-      CheckCandidate(message->ice_candidate());
-      break;
-    default:
-      break;
+    case ClientMessage::kOffer: CheckDescription(message->offer(), sdp::SdpType::kOffer); break;
+    case ClientMessage::kAnswer: CheckDescription(message->answer(), sdp::SdpType::kAnswer); break;
+    case ClientMessage::kIceCandidate: CheckCandidate(message->ice_candidate()); break;
+    default: break;
   }
   const std::string encoded = signaling::codec::EncodeClientJson(*message);
-  const absl::StatusOr<ClientMessage> again =
-      signaling::codec::DecodeClientJson(encoded);
-  if (!again.ok() ||
-      !google::protobuf::util::MessageDifferencer::Equals(*message, *again)) {
+  const absl::StatusOr<ClientMessage> again = signaling::codec::DecodeClientJson(encoded);
+  if (!again.ok() || !google::protobuf::util::MessageDifferencer::Equals(*message, *again)) {
     std::abort();
   }
   return 0;

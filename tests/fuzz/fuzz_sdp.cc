@@ -31,16 +31,14 @@ SdpLimits SmallLimits() {
 }
 
 void Check(absl::string_view sdp, SdpType type, const SdpLimits& limits) {
-  const absl::StatusOr<SdpInfo> info =
-      signaling::sdp::ValidateSdp(sdp, type, limits);
+  const absl::StatusOr<SdpInfo> info = signaling::sdp::ValidateSdp(sdp, type, limits);
   if (!info.ok()) {
     if (!absl::IsInvalidArgument(info.status())) std::abort();
     return;
   }
   if (sdp.size() > limits.max_bytes || info->media_sections < 1 ||
       static_cast<size_t>(info->media_sections) > limits.max_media_sections ||
-      info->mids.size() != static_cast<size_t>(info->media_sections) ||
-      info->candidates < 0) {
+      info->mids.size() != static_cast<size_t>(info->media_sections) || info->candidates < 0) {
     std::abort();
   }
 }
@@ -55,8 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(sdp, type, kDefaults);
     Check(sdp, type, kSmall);
   }
-  const bool accepted =
-      signaling::sdp::ValidateSdp(sdp, SdpType::kOffer, kDefaults).ok();
+  const bool accepted = signaling::sdp::ValidateSdp(sdp, SdpType::kOffer, kDefaults).ok();
   if (accepted) {
     const std::string lf = absl::StrReplaceAll(sdp, {{"\r\n", "\n"}});
     if (!signaling::sdp::ValidateSdp(lf, SdpType::kOffer, kDefaults).ok()) {

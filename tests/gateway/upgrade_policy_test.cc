@@ -68,7 +68,8 @@ TEST(ClientIp, HeaderOnlyFromTrustedProxies) {
 TEST(ChooseSubprotocol, FirstKnownOneOrJson) {
   EXPECT_EQ(ChooseSubprotocol("", false), Subprotocol::kJson);
   EXPECT_EQ(ChooseSubprotocol("signaling.v1.proto", true), Subprotocol::kProto);
-  EXPECT_EQ(ChooseSubprotocol("x, signaling.v1.json , signaling.v1.proto", true), Subprotocol::kJson);
+  EXPECT_EQ(ChooseSubprotocol("x, signaling.v1.json , signaling.v1.proto", true),
+            Subprotocol::kJson);
   EXPECT_EQ(ChooseSubprotocol("chat, superchat", true), std::nullopt);
   EXPECT_EQ(ChooseSubprotocol("", true), std::nullopt);
 }

@@ -100,12 +100,9 @@ std::string BuildFrame(uint8_t opcode, const std::string& payload, bool fin = tr
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 Headers DefaultHeaders() {
-  return {{"Host", "127.0.0.1"},
-          {"Upgrade", "websocket"},
-          {"Connection", "Upgrade"},
-          {"Sec-WebSocket-Key", kKey},
-          {"Sec-WebSocket-Version", "13"},
-          {"Sec-WebSocket-Protocol", "signaling.v1.json"},
+  return {{"Host", "127.0.0.1"},           {"Upgrade", "websocket"},
+          {"Connection", "Upgrade"},       {"Sec-WebSocket-Key", kKey},
+          {"Sec-WebSocket-Version", "13"}, {"Sec-WebSocket-Protocol", "signaling.v1.json"},
           {"Origin", "http://127.0.0.1"}};
 }
 
@@ -239,9 +236,10 @@ class Raw {
       if (ec) eof_ = true;
       while (auto f = ParseFrame()) {
         if (f->opcode == 0x8) {
-          code = f->payload.size() < 2 ? 1005
-                                       : static_cast<uint16_t>((uint8_t(f->payload[0]) << 8) |
-                                                               uint8_t(f->payload[1]));
+          code =
+              f->payload.size() < 2
+                  ? 1005
+                  : static_cast<uint16_t>((uint8_t(f->payload[0]) << 8) | uint8_t(f->payload[1]));
           break;
         }
         if (f->opcode == 0x1) texts_.push_back(f->payload);
@@ -286,7 +284,8 @@ class Raw {
  private:
   void Run(bool& done, absl::Duration timeout) {
     ioc_.restart();
-    ioc_.run_for(std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
+    ioc_.run_for(
+        std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
     if (!done) {
       boost::system::error_code ignored;
       sock_.cancel(ignored);
@@ -353,7 +352,8 @@ std::string JoinJson(const std::string& token, const std::string& role, const st
 }
 
 std::string CandidateJson(const std::string& candidate) {
-  nlohmann::json j = {{"iceCandidate", {{"candidate", candidate}, {"sdpMid", "0"}, {"sdpMLineIndex", 0}}}};
+  nlohmann::json j = {
+      {"iceCandidate", {{"candidate", candidate}, {"sdpMid", "0"}, {"sdpMLineIndex", 0}}}};
   return j.dump();
 }
 
@@ -385,9 +385,7 @@ void RaiseAuthThrottle(matching::MatchingServerOptions& o) {
 // once, and 50+ failures from 127.0.0.1 do not lock the next case out).
 class HostileTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    stack_ = new Stack(StackOptions{.matching = RaiseAuthThrottle});
-  }
+  static void SetUpTestSuite() { stack_ = new Stack(StackOptions{.matching = RaiseAuthThrottle}); }
   static void TearDownTestSuite() {
     delete stack_;
     stack_ = nullptr;
@@ -512,9 +510,8 @@ TEST_F(HostileTest, WrongPathIs404) {
 }
 
 TEST(HostileSlowloris, HeaderOneByteAtATimeIsCutOffAfterTheUpgradeTimeout) {
-  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
-    g.upgrade_timeout = absl::Seconds(1);
-  }});
+  Stack stack(StackOptions{
+      .gateway = [](gateway::GatewayOptions& g) { g.upgrade_timeout = absl::Seconds(1); }});
   Raw raw(stack.gateway_port());
   ASSERT_TRUE(raw.connected());
   const std::string request = Request(DefaultHeaders());
@@ -607,16 +604,22 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("Nesting10000", Nested(10000)),
         std::make_pair("RawNulByte",
                        std::string("{\"join\":{\"role\":\"ACCEPTOR\",\"peerId\":\"a\0b\"}}", 41)),
-        std::make_pair("EscapedNulInPeerId",
-                       std::string(R"({"join":{"sessionToken":"x","role":"ACCEPTOR","peerId":"a\u0000b"}})")),
+        std::make_pair(
+            "EscapedNulInPeerId",
+            std::string(R"({"join":{"sessionToken":"x","role":"ACCEPTOR","peerId":"a\u0000b"}})")),
         std::make_pair("TwoKinds", std::string(R"({"ping":{},"leave":{}})")),
         std::make_pair("UnknownKind", std::string(R"({"hello":{}})")),
-        std::make_pair("WrongFieldTypes",
-                       std::string(R"({"join":{"sessionToken":5,"role":["ACCEPTOR"],"peerId":{}}})")),
-        std::make_pair("HugeNumber",
-                       std::string(R"({"join":{"sessionToken":"x","role":"OFFERER","targetId":"k","waitMs":1e400}})")),
-        std::make_pair("HugeInteger",
-                       std::string(R"({"join":{"sessionToken":"x","role":"OFFERER","targetId":"k","waitMs":99999999999999999999999999}})"))),
+        std::make_pair(
+            "WrongFieldTypes",
+            std::string(R"({"join":{"sessionToken":5,"role":["ACCEPTOR"],"peerId":{}}})")),
+        std::make_pair(
+            "HugeNumber",
+            std::string(
+                R"({"join":{"sessionToken":"x","role":"OFFERER","targetId":"k","waitMs":1e400}})")),
+        std::make_pair(
+            "HugeInteger",
+            std::string(
+                R"({"join":{"sessionToken":"x","role":"OFFERER","targetId":"k","waitMs":99999999999999999999999999}})"))),
     [](const auto& info) { return std::string(info.param.first); });
 
 TEST_P(HostileJsonTest, IsInvalidMessageThen1007) {
@@ -662,20 +665,21 @@ std::string OutOfOrder() {
 }
 
 class HostileSdpTest : public HostileTest,
-                       public ::testing::WithParamInterface<std::pair<const char*, std::string>> {
-};
+                       public ::testing::WithParamInterface<std::pair<const char*, std::string>> {};
 
 INSTANTIATE_TEST_SUITE_P(
     Sdp, HostileSdpTest,
     ::testing::Values(
         std::make_pair("BareM", Replace(kTestOffer, "t=0 0\r\n", "t=0 0\r\nm\r\n")),
         std::make_pair("BareA", Replace(kTestOffer, "a=mid:0\r\n", "a\r\na=mid:0\r\n")),
-        std::make_pair("AttributeWithoutValue", Replace(kTestOffer, "a=mid:0\r\n", "a=\r\na=mid:0\r\n")),
-        std::make_pair("NulInValue",
-                       Replace(kTestOffer, "a=ice-ufrag:Xk9f", std::string("a=ice-ufrag:Xk\0f", 16))),
-        std::make_pair("PayloadType2To32",
-                       Replace(kTestOffer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-                               "m=audio 9 UDP/TLS/RTP/SAVPF 4294967296\r\na=rtpmap:4294967296 opus/48000/2")),
+        std::make_pair("AttributeWithoutValue",
+                       Replace(kTestOffer, "a=mid:0\r\n", "a=\r\na=mid:0\r\n")),
+        std::make_pair("NulInValue", Replace(kTestOffer, "a=ice-ufrag:Xk9f",
+                                             std::string("a=ice-ufrag:Xk\0f", 16))),
+        std::make_pair(
+            "PayloadType2To32",
+            Replace(kTestOffer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+                    "m=audio 9 UDP/TLS/RTP/SAVPF 4294967296\r\na=rtpmap:4294967296 opus/48000/2")),
         std::make_pair("OutOfOrder", OutOfOrder()),
         std::make_pair("CrOnlyLineEnds", Replace(kTestOffer, "\r\n", "\r")),
         std::make_pair("Empty", std::string()),
@@ -748,15 +752,23 @@ class HostileCandidateTest
 INSTANTIATE_TEST_SUITE_P(
     Candidates, HostileCandidateTest,
     ::testing::Values(
-        std::make_tuple("Foundation33", "candidate:" + std::string(33, 'f') +
-                                            " 1 udp 2122260223 192.0.2.10 54400 typ host",
+        std::make_tuple("Foundation33",
+                        "candidate:" + std::string(33, 'f') +
+                            " 1 udp 2122260223 192.0.2.10 54400 typ host",
                         0u),
-        std::make_tuple("Component0", std::string("candidate:1 0 udp 2122260223 192.0.2.10 54400 typ host"), 0u),
-        std::make_tuple("Component257", std::string("candidate:1 257 udp 2122260223 192.0.2.10 54400 typ host"), 0u),
-        std::make_tuple("Priority2To32", std::string("candidate:1 1 udp 4294967296 192.0.2.10 54400 typ host"), 0u),
-        std::make_tuple("Port70000", std::string("candidate:1 1 udp 2122260223 192.0.2.10 70000 typ host"), 0u),
-        std::make_tuple("RaddrWithoutRport",
-                        std::string("candidate:1 1 udp 1677729535 198.51.100.7 61000 typ srflx raddr 0.0.0.0"), 0u),
+        std::make_tuple("Component0",
+                        std::string("candidate:1 0 udp 2122260223 192.0.2.10 54400 typ host"), 0u),
+        std::make_tuple("Component257",
+                        std::string("candidate:1 257 udp 2122260223 192.0.2.10 54400 typ host"),
+                        0u),
+        std::make_tuple("Priority2To32",
+                        std::string("candidate:1 1 udp 4294967296 192.0.2.10 54400 typ host"), 0u),
+        std::make_tuple("Port70000",
+                        std::string("candidate:1 1 udp 2122260223 192.0.2.10 70000 typ host"), 0u),
+        std::make_tuple(
+            "RaddrWithoutRport",
+            std::string("candidate:1 1 udp 1677729535 198.51.100.7 61000 typ srflx raddr 0.0.0.0"),
+            0u),
         std::make_tuple("ThousandsOfExtensions", Extensions(3000), 0u),
         std::make_tuple("Extensions33", Extensions(33), 0u),
         std::make_tuple("MLineIndex99", std::string(kCandidate), 99u),
@@ -816,8 +828,8 @@ TEST_F(HostileTokenTest, ControlValidTokenJoins) {
 }
 
 TEST_F(HostileTokenTest, AlgNone) {
-  const std::string token = B64(R"({"alg":"none","typ":"JWT","kid":"dev"})") + "." +
-                            B64(Claims().dump()) + ".";
+  const std::string token =
+      B64(R"({"alg":"none","typ":"JWT","kid":"dev"})") + "." + B64(Claims().dump()) + ".";
   ExpectUnauthenticated(token);
   ExpectUnauthenticated(token.substr(0, token.size() - 1));  // no signature part at all
 }
@@ -887,9 +899,8 @@ TEST_F(HostileTokenTest, ValidTokenForAnotherPeerIdIsPermissionDenied4003) {
 // Abuse
 
 TEST(HostileAbuse, PerIpCapIs429AndFreesOnClose) {
-  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
-    g.max_connections_per_ip = 5;
-  }});
+  Stack stack(
+      StackOptions{.gateway = [](gateway::GatewayOptions& g) { g.max_connections_per_ip = 5; }});
   std::vector<std::unique_ptr<WsClient>> clients;
   for (int i = 0; i < 5; ++i) {
     auto c = WsClient::Connect(stack.gateway_port());
@@ -906,8 +917,10 @@ TEST(HostileAbuse, PerIpCapIs429AndFreesOnClose) {
   std::unique_ptr<WsClient> again;
   for (int i = 0; i < 50 && !again; ++i) {
     auto c = WsClient::Connect(stack.gateway_port());
-    if (c.ok()) again = std::move(*c);
-    else absl::SleepFor(absl::Milliseconds(20));
+    if (c.ok())
+      again = std::move(*c);
+    else
+      absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_TRUE(again) << "a slot freed by a close was not given back";
   again.reset();
@@ -976,8 +989,10 @@ TEST_F(HostileTest, TenThousandCandidatesAreRateLimitedThenClosed4029) {
   int rate_limited = 0, other = 0;
   for (const auto& t : b.texts()) {
     const std::string k = ErrorCodeOf(t);
-    if (k == "error:RATE_LIMITED") ++rate_limited;
-    else if (k != "error:RESOURCE_EXHAUSTED") ++other;
+    if (k == "error:RATE_LIMITED")
+      ++rate_limited;
+    else if (k != "error:RESOURCE_EXHAUSTED")
+      ++other;
   }
   EXPECT_GT(rate_limited, 0);
   EXPECT_EQ(CodeText(code), "4029");
@@ -998,9 +1013,12 @@ TEST_F(HostileTest, MessageRateOverTheBucketIsRateLimited) {
   int pongs = 0, limited = 0;
   for (int i = 0; i < 60; ++i) {
     const std::string k = KindOf(a.Read());
-    if (k == "pong") ++pongs;
-    else if (k == "error:RATE_LIMITED") ++limited;
-    else ADD_FAILURE() << "unexpected " << k;
+    if (k == "pong")
+      ++pongs;
+    else if (k == "error:RATE_LIMITED")
+      ++limited;
+    else
+      ADD_FAILURE() << "unexpected " << k;
   }
   EXPECT_GT(limited, 0);
   EXPECT_EQ(pongs + limited, 60);
@@ -1012,19 +1030,20 @@ TEST_F(HostileTest, MessageRateOverTheBucketIsRateLimited) {
 }
 
 TEST(HostileAbuse, SlowReaderIsClosedWith1013) {
-  Stack stack(StackOptions{
-      .gateway = [](gateway::GatewayOptions& g) { g.max_outbound_bytes = 16 * 1024; },
-      .matching =
-          [](matching::MatchingServerOptions& o) {
-            o.limits.rate_per_second = 1e6;
-            o.limits.rate_burst = 1e6;
-            o.limits.max_candidates_per_session = 1000000;
-          }});
+  Stack stack(
+      StackOptions{.gateway = [](gateway::GatewayOptions& g) { g.max_outbound_bytes = 16 * 1024; },
+                   .matching =
+                       [](matching::MatchingServerOptions& o) {
+                         o.limits.rate_per_second = 1e6;
+                         o.limits.rate_burst = 1e6;
+                         o.limits.max_candidates_per_session = 1000000;
+                       }});
   // The acceptor joins over raw TCP with a tiny receive buffer, then stops
   // reading.
   Raw a(stack.gateway_port(), /*rcvbuf=*/4096);
-  ASSERT_EQ(RawJoin(a, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-7")),
-            "joined");
+  ASSERT_EQ(
+      RawJoin(a, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-7")),
+      "joined");
   auto b = WsClient::Connect(stack.gateway_port());
   ASSERT_TRUE(b.ok());
   (*b)->Send(JoinOfferer(stack.Token("user-42", {}, {"kiosk-*"}), "kiosk-7"));
@@ -1079,7 +1098,8 @@ TEST_F(HostileTest, SdpOver32KiBIsInvalidSdp) {
   // message limit, over the 32 KiB SDP limit.
   auto [a, b] = Pair();
   std::string sdp = kTestOffer;
-  for (int i = 0; sdp.size() < 40 * 1024; ++i) absl::StrAppend(&sdp, "a=x-pad-", i, ":", std::string(40, 'p'), "\r\n");
+  for (int i = 0; sdp.size() < 40 * 1024; ++i)
+    absl::StrAppend(&sdp, "a=x-pad-", i, ":", std::string(40, 'p'), "\r\n");
   ASSERT_LT(codec::EncodeClientJson(Offer(sdp)).size(), 64u * 1024);
   b->Send(Offer(sdp));
   ExpectNonFatal(*b, "error:INVALID_SDP");
@@ -1142,7 +1162,8 @@ TEST(HostileTokenExpiry, ExpiryCloses4001PeerSeesDisconnectedRefusedRefreshDoesN
     // Refreshed in time with a good token: outlives its first expiry.
     auto c = WsClient::Connect(stack.gateway_port());
     ASSERT_TRUE(c.ok());
-    (*c)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(2)), "kiosk-8"));
+    (*c)->Send(
+        JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(2)), "kiosk-8"));
     ASSERT_EQ(KindOf((*c)->Read()), "joined");
     (*c)->Send(Refresh(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Hours(1))));
     const absl::Time until = absl::Now() + absl::Seconds(4);
@@ -1155,7 +1176,8 @@ TEST(HostileTokenExpiry, ExpiryCloses4001PeerSeesDisconnectedRefusedRefreshDoesN
   }
   auto a = WsClient::Connect(stack.gateway_port());
   ASSERT_TRUE(a.ok());
-  (*a)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(3)), "kiosk-7"));
+  (*a)->Send(
+      JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}, absl::Seconds(3)), "kiosk-7"));
   ASSERT_EQ(KindOf((*a)->Read()), "joined");
   auto b = WsClient::Connect(stack.gateway_port());
   ASSERT_TRUE(b.ok());
@@ -1181,7 +1203,8 @@ TEST(HostileTokenKeys, RsaPublicKeyAsHmacSecretIsUnauthenticated4001) {
   ASSERT_TRUE(rsa.ok()) << rsa.status();
   auto public_pem = auth::PublicKeyPem(*rsa);
   ASSERT_TRUE(public_pem.ok()) << public_pem.status();
-  const std::string path = ::testing::TempDir() + "/hostile-rsa-" + std::to_string(getpid()) + ".pem";
+  const std::string path =
+      ::testing::TempDir() + "/hostile-rsa-" + std::to_string(getpid()) + ".pem";
   std::ofstream(path, std::ios::binary) << *rsa;
   Stack stack(StackOptions{.auth = [&](auth::AuthServerOptions& o) {
     o.keys.push_back({"rsa", "RS256", path});
@@ -1201,9 +1224,8 @@ TEST(HostileTokenKeys, RsaPublicKeyAsHmacSecretIsUnauthenticated4001) {
 }
 
 TEST(HostileTokenKeys, WrongOrMissingIssuerIsUnauthenticated4001) {
-  Stack stack(StackOptions{.auth = [](auth::AuthServerOptions& o) {
-    o.verifier.issuer = "https://id.example";
-  }});
+  Stack stack(StackOptions{
+      .auth = [](auth::AuthServerOptions& o) { o.verifier.issuer = "https://id.example"; }});
   auto key = auth::LoadSigningKey("dev", "HS256", stack.key_path());
   ASSERT_TRUE(key.ok());
   auto sign = [&](const std::optional<std::string>& iss) {
@@ -1277,12 +1299,12 @@ TEST(HostileLimits, CandidatesPerMessageAndPerSession) {
 TEST(HostileIdle, SilentClientIsClosed1001) {
   // idle 1 s: a joined client that sends nothing and never answers the
   // server's ping is closed with 1001 (section 6, idle).
-  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
-    g.idle_timeout = absl::Seconds(1);
-  }});
+  Stack stack(StackOptions{
+      .gateway = [](gateway::GatewayOptions& g) { g.idle_timeout = absl::Seconds(1); }});
   Raw silent(stack.gateway_port());
-  ASSERT_EQ(RawJoin(silent, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-2")),
-            "joined");
+  ASSERT_EQ(
+      RawJoin(silent, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-2")),
+      "joined");
   const absl::Time start = absl::Now();
   EXPECT_EQ(CodeText(silent.WaitClose(absl::Seconds(8))), "1001");
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(900)) << "closed before the idle timeout";
@@ -1292,11 +1314,11 @@ TEST(HostileIdle, SilentClientIsClosed1001) {
 
 // A client that answers every server ping but sends nothing else stays.
 TEST(HostileIdle, ClientAnsweringPingsStaysOpen) {
-  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
-    g.idle_timeout = absl::Seconds(1);
-  }});
+  Stack stack(StackOptions{
+      .gateway = [](gateway::GatewayOptions& g) { g.idle_timeout = absl::Seconds(1); }});
   Raw answering(stack.gateway_port());
-  ASSERT_EQ(RawJoin(answering, JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-1")),
+  ASSERT_EQ(RawJoin(answering,
+                    JoinJson(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-1")),
             "joined");
   int answered = 0;
   std::optional<uint16_t> closed;
@@ -1311,24 +1333,26 @@ TEST(HostileIdle, ClientAnsweringPingsStaysOpen) {
       answering.Write(BuildFrame(0xA, f->payload));
       ++answered;
     } else if (f->opcode == 0x8) {
-      closed = f->payload.size() < 2 ? 1005 : (uint8_t(f->payload[0]) << 8) | uint8_t(f->payload[1]);
+      closed =
+          f->payload.size() < 2 ? 1005 : (uint8_t(f->payload[0]) << 8) | uint8_t(f->payload[1]);
     }
   }
-  EXPECT_FALSE(closed.has_value()) << "closed with " << CodeText(closed) << " after "
-                                   << (absl::Now() - start) << ", " << answered << " pings answered";
+  EXPECT_FALSE(closed.has_value())
+      << "closed with " << CodeText(closed) << " after " << (absl::Now() - start) << ", "
+      << answered << " pings answered";
   EXPECT_GE(answered, 3) << "pings every half idle period";
   answering.Close();
   ExpectHealthy(stack);
 }
 
 TEST(HostileSlowloris, SilentConnectionIsClosedAfterTheUpgradeTimeout) {
-  Stack stack(StackOptions{.gateway = [](gateway::GatewayOptions& g) {
-    g.upgrade_timeout = absl::Seconds(1);
-  }});
+  Stack stack(StackOptions{
+      .gateway = [](gateway::GatewayOptions& g) { g.upgrade_timeout = absl::Seconds(1); }});
   Raw raw(stack.gateway_port());
   ASSERT_TRUE(raw.connected());
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(raw.WaitEof(absl::Seconds(8))) << "a connection that never sent a request stayed open";
+  EXPECT_TRUE(raw.WaitEof(absl::Seconds(8)))
+      << "a connection that never sent a request stayed open";
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));
   raw.Close();

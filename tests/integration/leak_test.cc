@@ -32,7 +32,8 @@ TEST(LeakTest, ThousandPairingsWithRandomDisconnectsReturnToZero) {
     ++stages[stage];
     const bool drop_acceptor = rng() % 2 == 0;
     const std::string id = "kiosk-" + std::to_string(i);
-    auto a = WsClient::Connect(stack.gateway_port(), i % 2 ? "signaling.v1.json" : "signaling.v1.proto");
+    auto a =
+        WsClient::Connect(stack.gateway_port(), i % 2 ? "signaling.v1.json" : "signaling.v1.proto");
     ASSERT_TRUE(a.ok()) << a.status();
     if (stage == kBeforeJoin) {
       (*a)->Drop();

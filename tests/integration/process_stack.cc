@@ -59,11 +59,11 @@ ProcessStack::~ProcessStack() {
 bool ProcessStack::Start() { return StartAuth() && StartMatching() && StartGateway(); }
 
 bool ProcessStack::StartAuth() {
-  if (!auth.Spawn(Concat({SIGNALING_AUTH_BIN, "--listen", "127.0.0.1:" + Port(auth_port), "--key",
-                          "dev:HS256:" + key_path_, "--grpc_insecure", "--admin_port",
-                          Port(auth_admin)},
-                         options_.auth_flags),
-                  dir_ + "/auth.log")) {
+  if (!auth.Spawn(
+          Concat({SIGNALING_AUTH_BIN, "--listen", "127.0.0.1:" + Port(auth_port), "--key",
+                  "dev:HS256:" + key_path_, "--grpc_insecure", "--admin_port", Port(auth_admin)},
+                 options_.auth_flags),
+          dir_ + "/auth.log")) {
     ADD_FAILURE() << "cannot spawn " << SIGNALING_AUTH_BIN;
     return false;
   }
@@ -133,8 +133,8 @@ std::unique_ptr<WsClient> ProcessStack::Connect(const std::string& subprotocol) 
 }
 
 std::optional<v1::Stats> ProcessStack::MatchingStats() {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + Port(matching_port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + Port(matching_port), grpc::InsecureChannelCredentials());
   auto stub = v1::MatchingAdmin::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));

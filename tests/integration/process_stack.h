@@ -20,8 +20,8 @@
 namespace signaling::testing {
 
 struct ProcessStackOptions {
-  int drain_grace_ms = 1500;         // gateway --drain_grace_ms
-  int go_away_reconnect_ms = 500;    // gateway --go_away_reconnect_ms
+  int drain_grace_ms = 1500;                // gateway --drain_grace_ms
+  int go_away_reconnect_ms = 500;           // gateway --go_away_reconnect_ms
   std::vector<std::string> auth_flags;      // extra flags, appended
   std::vector<std::string> matching_flags;  // extra flags, appended
   std::vector<std::string> gateway_flags;   // extra flags, appended
@@ -43,8 +43,7 @@ class ProcessStack {
   bool StartGateway();
   // Waits (bounded) until the admin endpoint on `admin_port` answers
   // /readyz with `status`.
-  bool WaitReady(uint16_t admin_port, int status = 200,
-                 absl::Duration timeout = absl::Seconds(20));
+  bool WaitReady(uint16_t admin_port, int status = 200, absl::Duration timeout = absl::Seconds(20));
 
   // An HS256 token of the stack's key for `subject` with grants.
   std::string Token(const std::string& subject, const std::vector<std::string>& accept,

@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
 #include "tests/integration/stack.h"
 #include "tests/integration/ws_client.h"
@@ -55,7 +55,8 @@ class SignalTest : public ::testing::TestWithParam<std::string> {
     return *clients_.back();
   }
 
-  WsClient& Acceptor(const std::string& id = "kiosk-7", const std::string& subject = "kiosk-owner") {
+  WsClient& Acceptor(const std::string& id = "kiosk-7",
+                     const std::string& subject = "kiosk-owner") {
     WsClient& a = Connect();
     a.Send(JoinAcceptor(stack_.Token(subject, {"kiosk-*"}, {}), id));
     auto joined = a.Read();
@@ -141,9 +142,9 @@ TEST_P(SignalTest, CompleteExchangeWithTrickleBothWaysAndLeave) {
   for (int i = 0; i < 5; ++i) {
     auto c = a->Read();
     ASSERT_EQ(KindOf(c), "iceCandidate");
-    EXPECT_EQ(c->ice_candidate().candidate(),
-              "candidate:" + std::to_string(i) + " 1 udp 2122260223 192.0.2.10 " +
-                  std::to_string(50000 + i) + " typ host");
+    EXPECT_EQ(c->ice_candidate().candidate(), "candidate:" + std::to_string(i) +
+                                                  " 1 udp 2122260223 192.0.2.10 " +
+                                                  std::to_string(50000 + i) + " typ host");
     EXPECT_EQ(c->ice_candidate().sdp_mid(), "0");
     EXPECT_TRUE(c->ice_candidate().has_sdp_m_line_index());
   }
@@ -229,8 +230,9 @@ TEST_P(SignalTest, InvalidTokenIsUnauthenticated) {
 }
 
 TEST_P(SignalTest, TokenFromTheAuthorizationHeader) {
-  WsClient& a = Connect({{"Origin", "http://127.0.0.1"},
-                         {"Authorization", "Bearer " + stack_.Token("kiosk-owner", {"kiosk-*"}, {})}});
+  WsClient& a =
+      Connect({{"Origin", "http://127.0.0.1"},
+               {"Authorization", "Bearer " + stack_.Token("kiosk-owner", {"kiosk-*"}, {})}});
   a.Send(JoinAcceptor("", "kiosk-7"));
   EXPECT_EQ(KindOf(a.Read()), "joined");
 }
@@ -307,8 +309,7 @@ TEST(InternalClientTest, GrpcSessionPairsWithWebSocketClient) {
                                      grpc::InsecureChannelCredentials());
   auto stub = v1::Matching::NewStub(channel);
   grpc::ClientContext context;
-  context.AddMetadata("authorization",
-                      "Bearer " + stack.Token("camera-service", {"cam-*"}, {}));
+  context.AddMetadata("authorization", "Bearer " + stack.Token("camera-service", {"cam-*"}, {}));
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   auto stream = stub->Session(&context);
   v1::ClientMessage join;

@@ -37,7 +37,8 @@ const char kTestOffer[] =
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
     "a=ice-ufrag:Xk9f\r\na=ice-pwd:Lg6Tq2mSx0FzWcP1aB7dYe3h\r\na=ice-options:trickle\r\n"
     "a=fingerprint:sha-256 "
-    "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
+    "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:"
+    "08\r\n"
     "a=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 const char kTestAnswer[] =
     "v=0\r\no=- 2837591402845120934 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -45,7 +46,8 @@ const char kTestAnswer[] =
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
     "a=ice-ufrag:Qw3r\r\na=ice-pwd:Zt8Yh2kLp0NvBc5xMa1sDf4g\r\na=ice-options:trickle\r\n"
     "a=fingerprint:sha-256 "
-    "1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B:1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B\r\n"
+    "1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:0B:1C:2D:3E:4F:50:61:72:83:94:A5:B6:C7:D8:E9:FA:"
+    "0B\r\n"
     "a=setup:active\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n";
 
 absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(
@@ -60,19 +62,18 @@ absl::StatusOr<std::unique_ptr<WsClient>> WsClient::Connect(
   if (!ec) socket.bind({asio::ip::make_address(local_address), 0}, ec);
   if (!ec) socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("connect: ", ec.message()));
-  client->ws_->set_option(websocket::stream_base::decorator([subprotocol, headers](
-                                                                websocket::request_type& req) {
-    if (!subprotocol.empty()) req.set(http::field::sec_websocket_protocol, subprotocol);
-    for (const auto& [name, value] : headers) req.set(name, value);
-  }));
+  client->ws_->set_option(
+      websocket::stream_base::decorator([subprotocol, headers](websocket::request_type& req) {
+        if (!subprotocol.empty()) req.set(http::field::sec_websocket_protocol, subprotocol);
+        for (const auto& [name, value] : headers) req.set(name, value);
+      }));
   client->ws_->read_message_max(16 * 1024 * 1024);
   websocket::response_type response;
   bool done = false;
-  client->ws_->async_handshake(response, "127.0.0.1", "/v1/signal",
-                               [&](beast::error_code e) {
-                                 ec = e;
-                                 done = true;
-                               });
+  client->ws_->async_handshake(response, "127.0.0.1", "/v1/signal", [&](beast::error_code e) {
+    ec = e;
+    done = true;
+  });
   if (!RunFor(client->ioc_, *client->ws_, done, absl::Seconds(5))) {
     return absl::DeadlineExceededError("handshake timed out");
   }

@@ -80,8 +80,8 @@ std::pair<int, std::string> Promtool(const std::string& dir, const std::string& 
   const std::string in = dir + "/" + name + ".prom";
   const std::string out = dir + "/" + name + ".promtool";
   std::ofstream(in, std::ios::binary) << body;
-  const int rc = std::system(
-      absl::StrCat(kPromtool, " check metrics < ", in, " > ", out, " 2>&1").c_str());
+  const int rc =
+      std::system(absl::StrCat(kPromtool, " check metrics < ", in, " > ", out, " 2>&1").c_str());
   return {rc == -1 ? -1 : WEXITSTATUS(rc), ReadFile(out)};
 }
 
@@ -197,8 +197,8 @@ TEST(OpsTest, MetricsAfterScriptedSessionMix) {
         EXPECT_EQ(it->second, value) << t.name << ": " << key;
       }
     }
-    for (const char* key : {"process_resident_memory_bytes", "process_open_fds",
-                            "process_start_time_seconds"}) {
+    for (const char* key :
+         {"process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"}) {
       auto it = m.find(key);
       ASSERT_NE(it, m.end()) << t.name << ": missing " << key;
       EXPECT_GT(it->second, 0) << t.name << ": " << key;
@@ -225,10 +225,10 @@ TEST(OpsTest, PrometheusScrapesAllThree) {
                         << s.gateway_admin << "', '127.0.0.1:" << s.matching_admin
                         << "', '127.0.0.1:" << s.auth_admin << "']\n";
   Child prometheus;
-  ASSERT_TRUE(prometheus.Spawn({kPrometheus, "--config.file=" + config,
-                                "--storage.tsdb.path=" + s.dir() + "/tsdb",
-                                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                               s.dir() + "/prometheus.log"));
+  ASSERT_TRUE(prometheus.Spawn(
+      {kPrometheus, "--config.file=" + config, "--storage.tsdb.path=" + s.dir() + "/tsdb",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      s.dir() + "/prometheus.log"));
   std::map<std::string, std::string> up;  // instance -> value
   std::string last;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);

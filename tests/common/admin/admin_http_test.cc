@@ -2,17 +2,16 @@
 #include "common/admin/admin_http.h"
 
 #include <atomic>
-#include <chrono>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -36,9 +35,8 @@ class Client {
   explicit Client(unsigned short port) : stream_(ioc_) {
     stream_.expires_after(kDeadline);
     connect_error_ = Run([&](auto done) {
-      stream_.async_connect(
-          tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
-          [done](beast::error_code ec) { done(ec); });
+      stream_.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
+                            [done](beast::error_code ec) { done(ec); });
     });
   }
   beast::error_code connect_error() const { return connect_error_; }
@@ -46,8 +44,7 @@ class Client {
   beast::error_code Send(const http::request<http::string_body>& req) {
     stream_.expires_after(kDeadline);
     return Run([&](auto done) {
-      http::async_write(stream_, req,
-                        [done](beast::error_code ec, std::size_t) { done(ec); });
+      http::async_write(stream_, req, [done](beast::error_code ec, std::size_t) { done(ec); });
     });
   }
 
@@ -72,16 +69,16 @@ class Client {
     stream_.expires_after(kDeadline);
     char byte;
     const beast::error_code ec = Run([&](auto done) {
-      stream_.async_read_some(
-          net::buffer(&byte, 1),
-          [done](beast::error_code ec, std::size_t) { done(ec); });
+      stream_.async_read_some(net::buffer(&byte, 1),
+                              [done](beast::error_code ec, std::size_t) { done(ec); });
     });
     return ec == net::error::eof || ec == net::error::connection_reset;
   }
 
   // One request, one response.
-  std::optional<http::response<http::string_body>> Fetch(
-      http::verb method, const std::string& target, bool keep_alive = true) {
+  std::optional<http::response<http::string_body>> Fetch(http::verb method,
+                                                         const std::string& target,
+                                                         bool keep_alive = true) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.keep_alive(keep_alive);
@@ -107,8 +104,8 @@ class Client {
   beast::error_code connect_error_;
 };
 
-std::optional<http::response<http::string_body>> Get(
-    unsigned short port, const std::string& target) {
+std::optional<http::response<http::string_body>> Get(unsigned short port,
+                                                     const std::string& target) {
   Client client(port);
   if (client.connect_error()) return std::nullopt;
   return client.Fetch(http::verb::get, target);
@@ -137,19 +134,16 @@ class AdminServerTest : public ::testing::Test {
 };
 
 TEST_F(AdminServerTest, ServesMetrics) {
-  auto family = registry_.AddCounter("signaling_test_requests_total",
-                                     "Test requests.", {"code"});
+  auto family = registry_.AddCounter("signaling_test_requests_total", "Test requests.", {"code"});
   ASSERT_TRUE(family.ok());
   (*family)->With({{"code", "200"}}).Inc(3);
   StartServer();
   auto res = Get(server_->port(), "/metrics");
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->result(), http::status::ok);
-  EXPECT_THAT(Str((*res)[http::field::content_type]),
-              StartsWith("text/plain; version=0.0.4"));
+  EXPECT_THAT(Str((*res)[http::field::content_type]), StartsWith("text/plain; version=0.0.4"));
   EXPECT_EQ(res->body(), registry_.Serialize());
-  EXPECT_THAT(res->body(),
-              HasSubstr("signaling_test_requests_total{code=\"200\"} 3\n"));
+  EXPECT_THAT(res->body(), HasSubstr("signaling_test_requests_total{code=\"200\"} 3\n"));
 }
 
 TEST_F(AdminServerTest, HealthzIsOk) {
@@ -194,8 +188,8 @@ TEST_F(AdminServerTest, UnknownPathIs404) {
 
 TEST_F(AdminServerTest, NonGetIs405) {
   StartServer();
-  for (http::verb verb : {http::verb::post, http::verb::put,
-                          http::verb::delete_, http::verb::head}) {
+  for (http::verb verb :
+       {http::verb::post, http::verb::put, http::verb::delete_, http::verb::head}) {
     Client client(server_->port());
     auto res = client.Fetch(verb, "/metrics");
     ASSERT_TRUE(res.has_value());
@@ -221,10 +215,10 @@ TEST_F(AdminServerTest, KeepAliveServesSeveralRequests) {
 
 TEST_F(AdminServerTest, MalformedRequestGets400AndClose) {
   StartServer();
-  for (const std::string& garbage : std::vector<std::string>{
-           "GARBAGE\r\n\r\n", "GET /healthz HTTP/9.9\r\n\r\n",
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-        std::string("\0\1\2\3\r\n\r\n", 8)}) {
+  for (const std::string& garbage :
+       std::vector<std::string>{"GARBAGE\r\n\r\n", "GET /healthz HTTP/9.9\r\n\r\n",
+                                "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                                std::string("\0\1\2\3\r\n\r\n", 8)}) {
     Client client(server_->port());
     ASSERT_FALSE(client.connect_error());
     ASSERT_FALSE(client.SendRaw(garbage));
@@ -335,16 +329,13 @@ TEST_F(AdminServerTest, DefaultRegistryWhenNoneGiven) {
 TEST(AdminServerStart, RejectsBadOptions) {
   AdminOptions bad_address;
   bad_address.address = "not an address";
-  EXPECT_EQ(AdminServer::Start(bad_address).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AdminServer::Start(bad_address).status().code(), absl::StatusCode::kInvalidArgument);
   AdminOptions bad_timeout;
   bad_timeout.read_timeout = absl::ZeroDuration();
-  EXPECT_EQ(AdminServer::Start(bad_timeout).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AdminServer::Start(bad_timeout).status().code(), absl::StatusCode::kInvalidArgument);
   AdminOptions bad_limit;
   bad_limit.max_connections = 0;
-  EXPECT_EQ(AdminServer::Start(bad_limit).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AdminServer::Start(bad_limit).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(AdminServerStart, PortInUseIsUnavailable) {
@@ -352,8 +343,7 @@ TEST(AdminServerStart, PortInUseIsUnavailable) {
   ASSERT_TRUE(first.ok());
   AdminOptions same;
   same.port = (*first)->port();
-  EXPECT_EQ(AdminServer::Start(same).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(AdminServer::Start(same).status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -117,8 +117,9 @@ TEST(Codec, JsonAndProtoRoundTripAgree) {
   auto from_proto = DecodeClientProto(from_json->SerializeAsString());
   ASSERT_TRUE(from_proto.ok());
   EXPECT_EQ(from_proto->SerializeAsString(), from_json->SerializeAsString());
-  EXPECT_EQ(EncodeClientJson(*from_proto),
-            R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":2}]}})");
+  EXPECT_EQ(
+      EncodeClientJson(*from_proto),
+      R"({"answer":{"sdp":"v=0\r\n","iceCandidates":[{"candidate":"c","sdpMLineIndex":2}]}})");
 }
 
 // The fast path (canonical form) and protobuf's JSON parser agree, on what

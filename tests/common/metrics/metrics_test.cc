@@ -38,8 +38,8 @@ double SampleValue(const std::string& text, const std::string& series) {
 
 TEST(Serialize, CounterWithLabelsAndEscaping) {
   Registry r;
-  auto f = r.AddCounter("signaling_ws_closes_total",
-                        "WebSocket closes by close code.", {"reason", "code"});
+  auto f = r.AddCounter("signaling_ws_closes_total", "WebSocket closes by close code.",
+                        {"reason", "code"});
   ASSERT_TRUE(f.ok()) << f.status();
   Counter& c = (*f)->With({{"code", "1000"}, {"reason", "a\"b\\c\nd"}});
   c.Inc();
@@ -112,8 +112,7 @@ TEST(Serialize, GaugeSetIncDec) {
 
 TEST(Serialize, HistogramBucketsAreCumulative) {
   Registry r;
-  auto f = r.AddHistogram("rpc_duration_seconds", "RPC latency.",
-                          {0.25, 0.5, 1}, {"method"});
+  auto f = r.AddHistogram("rpc_duration_seconds", "RPC latency.", {0.25, 0.5, 1}, {"method"});
   ASSERT_TRUE(f.ok()) << f.status();
   Histogram& h = (*f)->With({{"method", "Pair"}});
   for (double v : {0.125, 0.25, 0.5, 0.75, 3.0}) h.Observe(v);
@@ -146,18 +145,21 @@ TEST(Serialize, UnlabelledHistogram) {
 TEST(Serialize, HelpIsEscaped) {
   Registry r;
   ASSERT_TRUE(r.AddGauge("g", "back\\slash\nnew \"line\"").ok());
-  EXPECT_THAT(r.Serialize(),
-              HasSubstr("# HELP g back\\\\slash\\nnew \"line\"\n"));
+  EXPECT_THAT(r.Serialize(), HasSubstr("# HELP g back\\\\slash\\nnew \"line\"\n"));
 }
 
 TEST(Serialize, InvalidUtf8InLabelValuesIsReplaced) {
   Registry r;
   auto f = r.AddGauge("g", "g", {"k"});
   ASSERT_TRUE(f.ok());
-  (*f)->With({{"k", "a\xff" "b\xe2\x82"}}).Set(1);
+  (*f)->With({{"k",
+               "a\xff"
+               "b\xe2\x82"}})
+      .Set(1);
   (*f)->With({{"k", "\xe2\x82\xac\xed\xa0\x80"}}).Set(2);  // "€", surrogate
   const std::string text = r.Serialize();
-  EXPECT_THAT(text, HasSubstr("g{k=\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("g{k=\"a\xef\xbf\xbd"
+                              "b\xef\xbf\xbd\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("g{k=\"\xe2\x82\xac\xef\xbf\xbd\xef\xbf\xbd"));
 }
 
@@ -195,18 +197,14 @@ TEST(Buckets, ExponentialAndLinear) {
   EXPECT_TRUE(LinearBuckets(1, 0, 3).empty());
   EXPECT_TRUE(LinearBuckets(1, 1, 0).empty());
   Registry r;
-  EXPECT_EQ(r.AddHistogram("h", "h", ExponentialBuckets(0, 2, 4))
-                .status()
-                .code(),
+  EXPECT_EQ(r.AddHistogram("h", "h", ExponentialBuckets(0, 2, 4)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Registration, RejectsInvalidNames) {
   Registry r;
   for (const char* name : {"", "1abc", "a-b", "a b", "é", "x_total\n"}) {
-    EXPECT_EQ(r.AddGauge(name, "h").status().code(),
-              absl::StatusCode::kInvalidArgument)
-        << name;
+    EXPECT_EQ(r.AddGauge(name, "h").status().code(), absl::StatusCode::kInvalidArgument) << name;
   }
   EXPECT_TRUE(r.AddGauge("ns:sub_metric9", "h").ok());
   EXPECT_TRUE(r.AddGauge("_private", "h").ok());
@@ -214,10 +212,8 @@ TEST(Registration, RejectsInvalidNames) {
 
 TEST(Registration, CountersMustEndInTotal) {
   Registry r;
-  EXPECT_EQ(r.AddCounter("requests", "h").status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.AddCounter("_total", "h").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.AddCounter("requests", "h").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.AddCounter("_total", "h").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(r.AddCounter("bad-name_total", "h").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(r.AddCounter("requests_total", "h").ok());
@@ -225,11 +221,10 @@ TEST(Registration, CountersMustEndInTotal) {
 
 TEST(Registration, RejectsInvalidLabelNames) {
   Registry r;
-  const std::vector<std::vector<std::string>> bad = {
-      {""}, {"1a"}, {"a-b"}, {"a:b"}, {"__reserved"}, {"a", "a"}};
+  const std::vector<std::vector<std::string>> bad = {{""},    {"1a"},         {"a-b"},
+                                                     {"a:b"}, {"__reserved"}, {"a", "a"}};
   for (const auto& labels : bad) {
-    EXPECT_EQ(r.AddGauge("g", "h", labels).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(r.AddGauge("g", "h", labels).status().code(), absl::StatusCode::kInvalidArgument)
         << labels[0];
   }
   EXPECT_EQ(r.AddHistogram("h", "h", {1}, {"le"}).status().code(),
@@ -240,11 +235,9 @@ TEST(Registration, RejectsInvalidLabelNames) {
 TEST(Registration, RejectsBadBounds) {
   Registry r;
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<std::vector<double>> bad = {
-      {}, {1, 1}, {2, 1}, {1, inf}, {std::nan("")}};
+  const std::vector<std::vector<double>> bad = {{}, {1, 1}, {2, 1}, {1, inf}, {std::nan("")}};
   for (const auto& bounds : bad) {
-    EXPECT_EQ(r.AddHistogram("h", "h", bounds).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.AddHistogram("h", "h", bounds).status().code(), absl::StatusCode::kInvalidArgument);
   }
   EXPECT_TRUE(r.AddHistogram("h", "h", {-1, 0, 1}).ok());
 }
@@ -252,14 +245,11 @@ TEST(Registration, RejectsBadBounds) {
 TEST(Registration, RejectsClashingNames) {
   Registry r;
   ASSERT_TRUE(r.AddGauge("g", "h").ok());
-  EXPECT_EQ(r.AddGauge("g", "h").status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.AddGauge("g", "h").status().code(), absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE(r.AddCounter("c_total", "h").ok());
-  EXPECT_EQ(r.AddGauge("c_total", "h").status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.AddGauge("c_total", "h").status().code(), absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE(r.AddHistogram("lat_seconds", "h", {1}).ok());
-  EXPECT_EQ(r.AddGauge("lat_seconds_count", "h").status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(r.AddGauge("lat_seconds_count", "h").status().code(), absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE(r.AddGauge("size_bytes_bucket", "h").ok());
   EXPECT_EQ(r.AddHistogram("size_bytes", "h", {1}).status().code(),
             absl::StatusCode::kAlreadyExists);
@@ -307,18 +297,13 @@ TEST(Concurrency, IncrementsFromManyThreadsAreExact) {
   done = true;
   scraper.join();
   const std::string text = r.Serialize();
-  EXPECT_EQ(SampleValue(text, "ops_total{worker=\"all\"}"),
-            kThreads * kIterations);
+  EXPECT_EQ(SampleValue(text, "ops_total{worker=\"all\"}"), kThreads * kIterations);
   for (int t = 0; t < kThreads; ++t) {
-    EXPECT_EQ(
-        SampleValue(text, "ops_total{worker=\"" + std::to_string(t) + "\"}"),
-        kIterations);
+    EXPECT_EQ(SampleValue(text, "ops_total{worker=\"" + std::to_string(t) + "\"}"), kIterations);
   }
   EXPECT_EQ(SampleValue(text, "in_flight"), 0);
-  EXPECT_EQ(SampleValue(text, "op_seconds_bucket{le=\"0.5\"}"),
-            kThreads * kIterations / 2);
-  EXPECT_EQ(SampleValue(text, "op_seconds_bucket{le=\"1.5\"}"),
-            kThreads * kIterations);
+  EXPECT_EQ(SampleValue(text, "op_seconds_bucket{le=\"0.5\"}"), kThreads * kIterations / 2);
+  EXPECT_EQ(SampleValue(text, "op_seconds_bucket{le=\"1.5\"}"), kThreads * kIterations);
   EXPECT_EQ(SampleValue(text, "op_seconds_count"), kThreads * kIterations);
   EXPECT_EQ(SampleValue(text, "op_seconds_sum"), kThreads * kIterations / 2);
 }
@@ -340,9 +325,7 @@ TEST(Collectors, RunBeforeEverySerialize) {
   EXPECT_EQ(SampleValue(text, "lazy"), 42);
 }
 
-TEST(DefaultRegistry, IsOneInstance) {
-  EXPECT_EQ(&DefaultRegistry(), &DefaultRegistry());
-}
+TEST(DefaultRegistry, IsOneInstance) { EXPECT_EQ(&DefaultRegistry(), &DefaultRegistry()); }
 
 TEST(ProcessMetrics, SampledFromProc) {
   Registry r;
@@ -354,8 +337,7 @@ TEST(ProcessMetrics, SampledFromProc) {
   EXPECT_GT(SampleValue(before, "process_virtual_memory_bytes"),
             SampleValue(before, "process_resident_memory_bytes"));
   EXPECT_GE(SampleValue(before, "process_cpu_seconds_total"), 0);
-  EXPECT_GE(SampleValue(before, "process_max_fds"),
-            SampleValue(before, "process_open_fds"));
+  EXPECT_GE(SampleValue(before, "process_max_fds"), SampleValue(before, "process_open_fds"));
   const double start = SampleValue(before, "process_start_time_seconds");
   const double now = static_cast<double>(std::time(nullptr));
   EXPECT_LE(start, now + 1);
@@ -366,8 +348,7 @@ TEST(ProcessMetrics, SampledFromProc) {
   for (int& fd : fds) fd = open("/dev/null", O_RDONLY);
   const std::string after = r.Serialize();
   for (int fd : fds) close(fd);
-  EXPECT_EQ(SampleValue(after, "process_open_fds"),
-            SampleValue(before, "process_open_fds") + 3);
+  EXPECT_EQ(SampleValue(after, "process_open_fds"), SampleValue(before, "process_open_fds") + 3);
 
   // Burn some CPU: the counter follows.
   volatile double x = 0;
@@ -384,8 +365,7 @@ int Promtool(const std::string& text, std::string* output) {
   const int out_fd = mkstemp(out_path);
   if (out_fd < 0) return -1;
   close(out_fd);
-  const std::string cmd =
-      std::string(PROMTOOL_PATH) + " check metrics >" + out_path + " 2>&1";
+  const std::string cmd = std::string(PROMTOOL_PATH) + " check metrics >" + out_path + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "w");
   if (pipe == nullptr) return -1;
   fwrite(text.data(), 1, text.size(), pipe);
@@ -402,30 +382,22 @@ TEST(Promtool, AcceptsARealisticRegistry) {
   if (std::string(PROMTOOL_PATH).empty()) GTEST_SKIP() << "no promtool";
   Registry r;
   ASSERT_TRUE(AddProcessMetrics(r).ok());
-  auto connections = r.AddGauge("signaling_gateway_connections",
-                                "Open WebSocket connections.");
+  auto connections = r.AddGauge("signaling_gateway_connections", "Open WebSocket connections.");
   auto messages = r.AddCounter("signaling_gateway_messages_total",
-                               "Signaling messages received, by type.",
-                               {"type"});
+                               "Signaling messages received, by type.", {"type"});
   auto closes = r.AddCounter("signaling_gateway_ws_closes_total",
-                             "WebSocket closes, by close code and reason.",
-                             {"code", "reason"});
-  auto pair_latency = r.AddHistogram(
-      "signaling_matching_pair_duration_seconds",
-      "Time from join to pairing in seconds.",
-      ExponentialBuckets(0.005, 2, 12), {"outcome"});
+                             "WebSocket closes, by close code and reason.", {"code", "reason"});
+  auto pair_latency = r.AddHistogram("signaling_matching_pair_duration_seconds",
+                                     "Time from join to pairing in seconds.",
+                                     ExponentialBuckets(0.005, 2, 12), {"outcome"});
   auto sizes = r.AddHistogram("signaling_gateway_message_size_bytes",
-                              "Size of signaling messages in bytes.",
-                              ExponentialBuckets(64, 4, 6));
-  ASSERT_TRUE(connections.ok() && messages.ok() && closes.ok() &&
-              pair_latency.ok() && sizes.ok());
+                              "Size of signaling messages in bytes.", ExponentialBuckets(64, 4, 6));
+  ASSERT_TRUE(connections.ok() && messages.ok() && closes.ok() && pair_latency.ok() && sizes.ok());
   (*connections)->With({}).Set(17);
   (*messages)->With({{"type", "offer"}}).Inc(12);
   (*messages)->With({{"type", "ice_candidate"}}).Inc(140);
   (*closes)->With({{"code", "1000"}, {"reason", "normal"}}).Inc(3);
-  (*closes)
-      ->With({{"code", "4000"}, {"reason", "bad \"sdp\"\\\nline 2"}})
-      .Inc();
+  (*closes)->With({{"code", "4000"}, {"reason", "bad \"sdp\"\\\nline 2"}}).Inc();
   for (double v : {0.001, 0.02, 0.3, 4.0, 100.0}) {
     (*pair_latency)->With({{"outcome", "paired"}}).Observe(v);
   }

@@ -38,10 +38,8 @@ TEST(ParseStatusKb, ReadsTheNamedLineInBytes) {
   auto rss = ParseStatusKb(kStatus, "VmRSS");
   ASSERT_TRUE(rss.ok()) << rss.status();
   EXPECT_EQ(*rss, 1234u * 1024);
-  EXPECT_EQ(ParseStatusKb(kStatus, "VmSwap").status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(ParseStatusKb(kStatus, "Threads").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseStatusKb(kStatus, "VmSwap").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ParseStatusKb(kStatus, "Threads").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ParseBootTime, ReadsBtime) {

@@ -64,15 +64,13 @@ std::vector<std::string> AudioSectionLines(absl::string_view mid) {
           "a=rtpmap:0 PCMU/8000"};
 }
 
-std::vector<std::string> Concat(std::vector<std::string> a,
-                                const std::vector<std::string>& b) {
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
 
 // Replaces the first line that starts with `prefix`.
-std::vector<std::string> Replace(std::vector<std::string> lines,
-                                 absl::string_view prefix,
+std::vector<std::string> Replace(std::vector<std::string> lines, absl::string_view prefix,
                                  std::string replacement) {
   for (std::string& line : lines) {
     if (absl::string_view(line).substr(0, prefix.size()) == prefix) {
@@ -127,8 +125,7 @@ TEST(SdpCorpusTest, ListsEveryFileInTheCorpus) {
   std::set<std::string> listed;
   for (const CorpusFile& file : kCorpus) listed.insert(file.name);
   std::set<std::string> on_disk;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(SDP_CORPUS_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(SDP_CORPUS_DIR)) {
     if (entry.path().extension() == ".sdp") {
       on_disk.insert(entry.path().filename().string());
     }
@@ -155,33 +152,28 @@ TEST_P(SdpCorpusFileTest, IsAcceptedAsItsKind) {
 
 TEST_P(SdpCorpusFileTest, IsAcceptedWithLfLineEnds) {
   const CorpusFile& file = GetParam();
-  const std::string sdp =
-      absl::StrReplaceAll(ReadFile(CorpusPath(file.name)), {{"\r\n", "\n"}});
+  const std::string sdp = absl::StrReplaceAll(ReadFile(CorpusPath(file.name)), {{"\r\n", "\n"}});
   EXPECT_TRUE(ValidateSdp(sdp, file.type, kDefaults).ok());
 }
 
 TEST_P(SdpCorpusFileTest, IsRefusedAsTheOtherKind) {
   // Every corpus file carries a=setup, so its kind is recognisable.
   const CorpusFile& file = GetParam();
-  const SdpType other =
-      file.type == SdpType::kOffer ? SdpType::kAnswer : SdpType::kOffer;
+  const SdpType other = file.type == SdpType::kOffer ? SdpType::kAnswer : SdpType::kOffer;
   const absl::Status status =
       ValidateSdp(ReadFile(CorpusPath(file.name)), other, kDefaults).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
-  EXPECT_NE(status.message().find("a=setup"), absl::string_view::npos)
-      << status;
+  EXPECT_NE(status.message().find("a=setup"), absl::string_view::npos) << status;
 }
 
 TEST_P(SdpCorpusFileTest, IsRefusedWhenTruncatedMidLine) {
   const CorpusFile& file = GetParam();
   const std::string sdp = ReadFile(CorpusPath(file.name));
   const std::string truncated = sdp.substr(0, sdp.size() - 3);
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      ValidateSdp(truncated, file.type, kDefaults).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateSdp(truncated, file.type, kDefaults).status()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Browsers, SdpCorpusFileTest,
-                         testing::ValuesIn(kCorpus),
+INSTANTIATE_TEST_SUITE_P(Browsers, SdpCorpusFileTest, testing::ValuesIn(kCorpus),
                          [](const testing::TestParamInfo<CorpusFile>& info) {
                            std::string name = info.param.name;
                            return name.substr(0, name.find('.'));
@@ -190,46 +182,39 @@ INSTANTIATE_TEST_SUITE_P(Browsers, SdpCorpusFileTest,
 // ------------------------------------------------------------- offer/answer
 
 TEST(ValidateSdpTest, AnswerWithSetupActiveIsNotAnOffer) {
-  const std::string answer =
-      Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:active"));
+  const std::string answer = Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:active"));
   EXPECT_TRUE(ValidateSdp(answer, SdpType::kAnswer, kDefaults).ok());
   const absl::Status status = Offer(answer);
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
 }
 
 TEST(ValidateSdpTest, AnswerMayUseSetupPassive) {
-  const std::string answer =
-      Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:passive"));
+  const std::string answer = Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:passive"));
   EXPECT_TRUE(ValidateSdp(answer, SdpType::kAnswer, kDefaults).ok());
   EXPECT_TRUE(absl::IsInvalidArgument(Offer(answer)));
 }
 
 TEST(ValidateSdpTest, OfferWithActpassIsNotAnAnswer) {
   EXPECT_TRUE(absl::IsInvalidArgument(
-      ValidateSdp(Sdp(MinimalOfferLines()), SdpType::kAnswer, kDefaults)
-          .status()));
+      ValidateSdp(Sdp(MinimalOfferLines()), SdpType::kAnswer, kDefaults).status()));
 }
 
 TEST(ValidateSdpTest, WithoutSetupEitherKindIsAccepted) {
-  const std::string sdp =
-      Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=sendrecv"));
+  const std::string sdp = Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=sendrecv"));
   EXPECT_TRUE(ValidateSdp(sdp, SdpType::kOffer, kDefaults).ok());
   EXPECT_TRUE(ValidateSdp(sdp, SdpType::kAnswer, kDefaults).ok());
 }
 
 TEST(ValidateSdpTest, OneAnswerSectionInAnOfferRefusesIt) {
-  const std::string sdp =
-      Sdp(Concat(MinimalOfferLines(), Replace(AudioSectionLines("1"),
-                                              "a=setup:", "a=setup:active")));
+  const std::string sdp = Sdp(
+      Concat(MinimalOfferLines(), Replace(AudioSectionLines("1"), "a=setup:", "a=setup:active")));
   EXPECT_TRUE(absl::IsInvalidArgument(Offer(sdp)));
 }
 
 TEST(ValidateSdpTest, SetupHoldconnIsRefused) {
-  const std::string sdp =
-      Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:holdconn"));
+  const std::string sdp = Sdp(Replace(MinimalOfferLines(), "a=setup:", "a=setup:holdconn"));
   EXPECT_TRUE(absl::IsInvalidArgument(Offer(sdp)));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      ValidateSdp(sdp, SdpType::kAnswer, kDefaults).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateSdp(sdp, SdpType::kAnswer, kDefaults).status()));
 }
 
 // ------------------------------------------------------------------ limits
@@ -239,8 +224,7 @@ TEST(ValidateSdpTest, ThreeHundredAttributesInOneSectionPass) {
   for (int i = 0; i < 300; ++i) {
     lines.push_back(absl::StrCat("a=ssrc:", 1000 + i, " cname:abcdEFGHijkl"));
   }
-  const absl::StatusOr<SdpInfo> info =
-      ValidateSdp(Sdp(lines), SdpType::kOffer, kDefaults);
+  const absl::StatusOr<SdpInfo> info = ValidateSdp(Sdp(lines), SdpType::kOffer, kDefaults);
   EXPECT_TRUE(info.ok()) << info.status();
 }
 
@@ -267,8 +251,7 @@ TEST(ValidateSdpTest, SizeLimitIsInclusive) {
 
 TEST(ValidateSdpTest, HundredKibBundleLineIsRefused) {
   std::string bundle = "a=group:BUNDLE 0";
-  for (int i = 1; bundle.size() < 100 * 1024; ++i)
-    absl::StrAppend(&bundle, " ", i);
+  for (int i = 1; bundle.size() < 100 * 1024; ++i) absl::StrAppend(&bundle, " ", i);
   const std::string sdp = Sdp(Replace(MinimalOfferLines(), "a=group:", bundle));
   EXPECT_TRUE(absl::IsInvalidArgument(Offer(sdp)));
   // The line limit refuses it on its own, even when the size limit would not.
@@ -294,11 +277,9 @@ TEST(ValidateSdpTest, MediaSectionLimit) {
   for (size_t i = 1; i < kDefaults.max_media_sections; ++i) {
     lines = Concat(lines, AudioSectionLines(absl::StrCat(i)));
   }
-  const absl::StatusOr<SdpInfo> info =
-      ValidateSdp(Sdp(lines), SdpType::kOffer, kDefaults);
+  const absl::StatusOr<SdpInfo> info = ValidateSdp(Sdp(lines), SdpType::kOffer, kDefaults);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(static_cast<size_t>(info->media_sections),
-            kDefaults.max_media_sections);
+  EXPECT_EQ(static_cast<size_t>(info->media_sections), kDefaults.max_media_sections);
   SdpLimits roomy = kDefaults;
   roomy.max_bytes = 1 << 20;
   lines = Concat(lines, AudioSectionLines("extra"));
@@ -333,8 +314,7 @@ std::string MinimalInserting(size_t index, std::string line) {
 }
 
 std::string MinimalWithAudio(absl::string_view prefix, std::string line) {
-  return Sdp(Concat(MinimalOfferLines(),
-                    Replace(AudioSectionLines("1"), prefix, std::move(line))));
+  return Sdp(Concat(MinimalOfferLines(), Replace(AudioSectionLines("1"), prefix, std::move(line))));
 }
 
 std::vector<HostileCase> HostileCases() {
@@ -342,16 +322,15 @@ std::vector<HostileCase> HostileCases() {
   std::vector<HostileCase> cases = {
       {"Empty", ""},
       {"OnlyVersion", "v=0\r\n"},
-      {"NoMediaSection", Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
-                              "a=group:BUNDLE"})},
+      {"NoMediaSection",
+       Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE"})},
       {"BareM", MinimalInserting(5, "m")},
       {"BareA", MinimalInserting(8, "a")},
       {"EmptyAttribute", MinimalInserting(8, "a=")},
       {"EmptyMediaLine", MinimalInserting(5, "m=")},
       {"EmptyAttributeValue", MinimalInserting(8, "a=ice-options:")},
       {"AttributeWithoutName", MinimalInserting(8, "a=:SECRET")},
-      {"NulInValue",
-       MinimalInserting(8, std::string("a=ice-options:tr\0ickle SECRET", 29))},
+      {"NulInValue", MinimalInserting(8, std::string("a=ice-options:tr\0ickle SECRET", 29))},
       {"ControlCharInValue", MinimalInserting(8, "a=ice-options:\x01SECRET")},
       {"DelInValue", MinimalInserting(8, "a=ice-options:\x7fSECRET")},
       {"CrInsideLine", MinimalInserting(8, "a=ice-options:a\rSECRET")},
@@ -365,104 +344,82 @@ std::vector<HostileCase> HostileCases() {
       {"UnknownType", MinimalInserting(8, "x=SECRET")},
       {"NoEquals", MinimalInserting(8, "aSECRET")},
       {"SpaceBeforeEquals", MinimalInserting(8, "a =SECRET")},
-      {"VersionNotFirst", Sdp(Concat({"o=- 1 2 IN IP4 127.0.0.1", "v=0"},
-                                     {"s=-", "t=0 0", "m=audio 9 RTP/AVP 0"}))},
+      {"VersionNotFirst",
+       Sdp(Concat({"o=- 1 2 IN IP4 127.0.0.1", "v=0"}, {"s=-", "t=0 0", "m=audio 9 RTP/AVP 0"}))},
       {"Version1", MinimalWith("v=", "v=1")},
       {"VersionTwice", MinimalInserting(1, "v=0")},
-      {"SessionNameBeforeOrigin", Sdp({"v=0", "s=-", "o=- 1 2 IN IP4 127.0.0.1",
-                                       "t=0 0", "m=audio 9 RTP/AVP 0"})},
+      {"SessionNameBeforeOrigin",
+       Sdp({"v=0", "s=-", "o=- 1 2 IN IP4 127.0.0.1", "t=0 0", "m=audio 9 RTP/AVP 0"})},
       {"MissingOrigin", Sdp({"v=0", "s=-", "t=0 0", "m=audio 9 RTP/AVP 0"})},
-      {"MissingSessionName", Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "t=0 0",
-                                  "m=audio 9 RTP/AVP 0"})},
-      {"MissingTiming",
-       Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "m=audio 9 RTP/AVP 0"})},
-      {"MediaBeforeTiming", Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-",
-                                 "m=audio 9 RTP/AVP 0", "t=0 0"})},
+      {"MissingSessionName",
+       Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "t=0 0", "m=audio 9 RTP/AVP 0"})},
+      {"MissingTiming", Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "m=audio 9 RTP/AVP 0"})},
+      {"MediaBeforeTiming",
+       Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "m=audio 9 RTP/AVP 0", "t=0 0"})},
       {"OriginTwice", MinimalInserting(2, "o=- 1 2 IN IP4 127.0.0.1")},
       {"SessionAttributeBeforeTiming", MinimalInserting(3, "a=sendrecv")},
       {"ConnectionAfterTiming", MinimalInserting(4, "c=IN IP4 0.0.0.0")},
       {"RepeatWithoutTiming", MinimalInserting(3, "r=604800 3600 0 90000")},
       {"OriginInMediaSection", MinimalInserting(7, "o=- 1 2 IN IP4 127.0.0.1")},
       {"TimingInMediaSection", MinimalInserting(7, "t=0 0")},
-      {"ConnectionAfterAttributeInMedia",
-       Sdp(Concat(MinimalOfferLines(), {"c=IN IP4 0.0.0.0"}))},
+      {"ConnectionAfterAttributeInMedia", Sdp(Concat(MinimalOfferLines(), {"c=IN IP4 0.0.0.0"}))},
       {"InformationAfterConnectionInMedia", MinimalInserting(7, "i=SECRET")},
-      {"TwoConnectionsAtSession",
-       Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "c=IN IP4 0.0.0.0",
-            "c=IN IP4 0.0.0.0", "t=0 0", "m=audio 9 RTP/AVP 0"})},
+      {"TwoConnectionsAtSession", Sdp({"v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "c=IN IP4 0.0.0.0",
+                                       "c=IN IP4 0.0.0.0", "t=0 0", "m=audio 9 RTP/AVP 0"})},
       {"OriginFiveFields", MinimalWith("o=", "o=- 1 2 IN IP4")},
       {"OriginSevenFields", MinimalWith("o=", "o=- 1 2 IN IP4 127.0.0.1 x")},
       {"OriginDoubleSpace", MinimalWith("o=", "o=-  1 2 IN IP4 127.0.0.1")},
-      {"OriginNonNumericId",
-       MinimalWith("o=", "o=- SECRET 2 IN IP4 127.0.0.1")},
+      {"OriginNonNumericId", MinimalWith("o=", "o=- SECRET 2 IN IP4 127.0.0.1")},
       {"ConnectionTwoFields", MinimalWith("c=", "c=IN IP4")},
       {"BandwidthNotNumber", MinimalInserting(7, "b=AS:SECRET")},
       {"TimingOneField", MinimalWith("t=", "t=0")},
-      {"MediaPort70000",
-       MinimalWith("m=",
-                   "m=application 70000 UDP/DTLS/SCTP webrtc-datachannel")},
-      {"MediaPortHuge",
-       MinimalWith("m=",
-                   "m=application 99999999999999999999999 UDP/DTLS/SCTP "
-                   "webrtc-datachannel")},
-      {"MediaPortNotNumber",
-       MinimalWith("m=", "m=application x UDP/DTLS/SCTP webrtc-datachannel")},
+      {"MediaPort70000", MinimalWith("m=", "m=application 70000 UDP/DTLS/SCTP webrtc-datachannel")},
+      {"MediaPortHuge", MinimalWith("m=",
+                                    "m=application 99999999999999999999999 UDP/DTLS/SCTP "
+                                    "webrtc-datachannel")},
+      {"MediaPortNotNumber", MinimalWith("m=", "m=application x UDP/DTLS/SCTP webrtc-datachannel")},
       {"MediaPortCountZero",
        MinimalWith("m=", "m=application 9/0 UDP/DTLS/SCTP webrtc-datachannel")},
-      {"MediaWithoutFormats",
-       MinimalWith("m=", "m=application 9 UDP/DTLS/SCTP")},
+      {"MediaWithoutFormats", MinimalWith("m=", "m=application 9 UDP/DTLS/SCTP")},
       {"MediaTrailingSpace",
        MinimalWith("m=", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel ")},
       {"MediaBadProto", MinimalWith("m=", "m=application 9 UDP//SCTP x")},
       {"RtpFormatNotNumber", MinimalWithAudio("m=", "m=audio 9 RTP/AVP opus")},
-      {"RtpFormat128",
-       MinimalWithAudio("m=", "m=audio 9 UDP/TLS/RTP/SAVPF 128")},
-      {"RtpFormat4294967296",
-       MinimalWithAudio("m=", "m=audio 9 UDP/TLS/RTP/SAVPF 4294967296")},
+      {"RtpFormat128", MinimalWithAudio("m=", "m=audio 9 UDP/TLS/RTP/SAVPF 128")},
+      {"RtpFormat4294967296", MinimalWithAudio("m=", "m=audio 9 UDP/TLS/RTP/SAVPF 4294967296")},
       {"RtpmapPayloadType4294967296",
        MinimalWithAudio("a=rtpmap:111", "a=rtpmap:4294967296 opus/48000/2")},
-      {"RtpmapPayloadType128",
-       MinimalWithAudio("a=rtpmap:111", "a=rtpmap:128 opus/48000/2")},
-      {"RtpmapPayloadTypeNegative",
-       MinimalWithAudio("a=rtpmap:111", "a=rtpmap:-1 opus/48000/2")},
+      {"RtpmapPayloadType128", MinimalWithAudio("a=rtpmap:111", "a=rtpmap:128 opus/48000/2")},
+      {"RtpmapPayloadTypeNegative", MinimalWithAudio("a=rtpmap:111", "a=rtpmap:-1 opus/48000/2")},
       {"RtpmapWithoutCodec", MinimalWithAudio("a=rtpmap:111", "a=rtpmap:111")},
-      {"RtpmapWithoutRate",
-       MinimalWithAudio("a=rtpmap:111", "a=rtpmap:111 opus")},
-      {"FmtpPayloadType4294967296",
-       MinimalWithAudio("a=fmtp:", "a=fmtp:4294967296 minptime=10")},
+      {"RtpmapWithoutRate", MinimalWithAudio("a=rtpmap:111", "a=rtpmap:111 opus")},
+      {"FmtpPayloadType4294967296", MinimalWithAudio("a=fmtp:", "a=fmtp:4294967296 minptime=10")},
       {"FmtpWithoutParameters", MinimalWithAudio("a=fmtp:", "a=fmtp:111")},
-      {"RtcpFbPayloadType4294967296",
-       MinimalWithAudio("a=rtcp-fb:", "a=rtcp-fb:4294967296 nack")},
-      {"SsrcOver32Bits",
-       MinimalWithAudio("a=rtcp-mux", "a=ssrc:4294967296 cname:x")},
+      {"RtcpFbPayloadType4294967296", MinimalWithAudio("a=rtcp-fb:", "a=rtcp-fb:4294967296 nack")},
+      {"SsrcOver32Bits", MinimalWithAudio("a=rtcp-mux", "a=ssrc:4294967296 cname:x")},
       {"SctpPort70000", MinimalWith("a=sctp-port:", "a=sctp-port:70000")},
-      {"BadCandidateInSdp",
-       MinimalInserting(7, "a=candidate:1 1 udp 0 192.0.2.1 1 typ host")},
-      {"CandidateRaddrWithoutRport",
-       MinimalInserting(7,
-                        "a=candidate:1 1 udp 1 192.0.2.1 1 typ srflx "
-                        "raddr 10.0.0.1")},
+      {"BadCandidateInSdp", MinimalInserting(7, "a=candidate:1 1 udp 0 192.0.2.1 1 typ host")},
+      {"CandidateRaddrWithoutRport", MinimalInserting(7,
+                                                      "a=candidate:1 1 udp 1 192.0.2.1 1 typ srflx "
+                                                      "raddr 10.0.0.1")},
       {"CandidateWithoutValue", MinimalInserting(7, "a=candidate")},
       {"MidTooLong", MinimalWith("a=mid:", "a=mid:" + std::string(33, 'm'))},
       {"MidNotToken", MinimalWith("a=mid:", "a=mid:a b")},
       {"MidTwiceInSection", MinimalInserting(11, "a=mid:1")},
       {"MidAtSessionLevel", MinimalInserting(5, "a=mid:0")},
-      {"DuplicateMids",
-       Sdp(Concat(MinimalOfferLines(), AudioSectionLines("0")))},
+      {"DuplicateMids", Sdp(Concat(MinimalOfferLines(), AudioSectionLines("0")))},
       {"BadAttributeName", MinimalInserting(8, "a=ice options:x")},
   };
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(Refused, HostileSdpTest,
-                         testing::ValuesIn(HostileCases()),
+INSTANTIATE_TEST_SUITE_P(Refused, HostileSdpTest, testing::ValuesIn(HostileCases()),
                          [](const testing::TestParamInfo<HostileCase>& info) {
                            return std::string(info.param.name);
                          });
 
 TEST(ValidateSdpTest, ErrorNamesTheLineNumber) {
-  const absl::Status status =
-      Offer(MinimalInserting(8, std::string("a=x:\0", 5)));
+  const absl::Status status = Offer(MinimalInserting(8, std::string("a=x:\0", 5)));
   ASSERT_TRUE(absl::IsInvalidArgument(status));
   EXPECT_NE(status.message().find("line 9"), absl::string_view::npos) << status;
 }
@@ -472,63 +429,54 @@ TEST(ValidateSdpTest, TabAndUtf8InValuesAreAccepted) {
 }
 
 TEST(ValidateSdpTest, LfLineEndsAreAccepted) {
-  EXPECT_TRUE(
-      Offer(absl::StrReplaceAll(Sdp(MinimalOfferLines()), {{"\r\n", "\n"}}))
-          .ok());
+  EXPECT_TRUE(Offer(absl::StrReplaceAll(Sdp(MinimalOfferLines()), {{"\r\n", "\n"}})).ok());
 }
 
 TEST(ValidateSdpTest, SessionLevelFieldsInRfcOrderAreAccepted) {
-  const std::string sdp =
-      Sdp({"v=0",
-           "o=jdoe 3724394400 3724394405 IN IP4 198.51.100.1",
-           "s=Call to John Smith",
-           "i=SDP Offer #1",
-           "u=http://www.jdoe.example.com/home.html",
-           "e=Jane Doe <jane@jdoe.example.com>",
-           "p=+1 617 555-6011",
-           "c=IN IP4 198.51.100.1",
-           "b=AS:2000",
-           "t=0 0",
-           "r=604800 3600 0 90000",
-           "z=2882844526 -1h 2898848070 0",
-           "t=3724394400 3724398000",
-           "k=prompt",
-           "a=recvonly",
-           "m=audio 49170 RTP/AVP 0",
-           "i=Audio stream",
-           "c=IN IP4 198.51.100.1",
-           "b=AS:64",
-           "k=prompt",
-           "a=rtpmap:0 PCMU/8000",
-           "m=video 51372 RTP/AVP 99 102",
-           "c=IN IP6 2001:db8::2",
-           "c=IN IP6 2001:db8::3",
-           "a=rtpmap:99 h263-1998/90000",
-           "a=rtpmap:102 H264/90000",
-           "m=application 5000/2 TCP/MSRP *"});
-  const absl::StatusOr<SdpInfo> info =
-      ValidateSdp(sdp, SdpType::kOffer, kDefaults);
+  const std::string sdp = Sdp({"v=0",
+                               "o=jdoe 3724394400 3724394405 IN IP4 198.51.100.1",
+                               "s=Call to John Smith",
+                               "i=SDP Offer #1",
+                               "u=http://www.jdoe.example.com/home.html",
+                               "e=Jane Doe <jane@jdoe.example.com>",
+                               "p=+1 617 555-6011",
+                               "c=IN IP4 198.51.100.1",
+                               "b=AS:2000",
+                               "t=0 0",
+                               "r=604800 3600 0 90000",
+                               "z=2882844526 -1h 2898848070 0",
+                               "t=3724394400 3724398000",
+                               "k=prompt",
+                               "a=recvonly",
+                               "m=audio 49170 RTP/AVP 0",
+                               "i=Audio stream",
+                               "c=IN IP4 198.51.100.1",
+                               "b=AS:64",
+                               "k=prompt",
+                               "a=rtpmap:0 PCMU/8000",
+                               "m=video 51372 RTP/AVP 99 102",
+                               "c=IN IP6 2001:db8::2",
+                               "c=IN IP6 2001:db8::3",
+                               "a=rtpmap:99 h263-1998/90000",
+                               "a=rtpmap:102 H264/90000",
+                               "m=application 5000/2 TCP/MSRP *"});
+  const absl::StatusOr<SdpInfo> info = ValidateSdp(sdp, SdpType::kOffer, kDefaults);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->media_sections, 3);
   EXPECT_EQ(info->mids, (std::vector<std::string>{"", "", ""}));
 }
 
 TEST(ValidateSdpTest, NonRtpSectionAcceptsTokenFormats) {
-  EXPECT_TRUE(
-      Offer(
-          MinimalWith("m=", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel"))
-          .ok());
-  EXPECT_TRUE(
-      Offer(MinimalInserting(12, "a=fmtp:webrtc-datachannel x=1")).ok());
+  EXPECT_TRUE(Offer(MinimalWith("m=", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel")).ok());
+  EXPECT_TRUE(Offer(MinimalInserting(12, "a=fmtp:webrtc-datachannel x=1")).ok());
 }
 
 TEST(ValidateSdpTest, InlineCandidatesAreCounted) {
   const absl::StatusOr<SdpInfo> info = ValidateSdp(
-      Sdp(Concat(MinimalOfferLines(),
-                 {"a=candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host",
-                  "a=candidate:2 1 tcp 1518280447 192.0.2.10 9 typ host "
-                  "tcptype active",
-                  "a=end-of-candidates"})),
+      Sdp(Concat(MinimalOfferLines(), {"a=candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host",
+                                       "a=candidate:2 1 tcp 1518280447 192.0.2.10 9 typ host "
+                                       "tcptype active",
+                                       "a=end-of-candidates"})),
       SdpType::kOffer, kDefaults);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->candidates, 2);
@@ -537,10 +485,10 @@ TEST(ValidateSdpTest, InlineCandidatesAreCounted) {
 TEST(ValidateSdpTest, CandidateLimitsApplyInsideSdp) {
   SdpLimits limits;
   limits.candidate.max_extensions = 1;
-  const std::string sdp = MinimalInserting(
-      7,
-      "a=candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host "
-      "generation 0 network-id 1");
+  const std::string sdp =
+      MinimalInserting(7,
+                       "a=candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host "
+                       "generation 0 network-id 1");
   EXPECT_TRUE(Offer(sdp).ok());
   EXPECT_TRUE(absl::IsInvalidArgument(Offer(sdp, limits)));
 }

@@ -33,7 +33,9 @@ TEST(AuthServerTest, VerifiesOverGrpc) {
   auto key = LoadSigningKey("dev", "HS256", key_path);
   ASSERT_TRUE(key.ok());
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  auto token = SignJwt(*key, {{"sub", "alice"}, {"aud", "signaling"}, {"exp", now + 60},
+  auto token = SignJwt(*key, {{"sub", "alice"},
+                              {"aud", "signaling"},
+                              {"exp", now + 60},
                               {"grants", {{"accept", {"kiosk-7"}}}}});
   ASSERT_TRUE(token.ok());
 

@@ -93,7 +93,8 @@ TEST_F(JwtTest, TamperedPayloadOrSignatureIsRefused) {
     std::vector<std::string> parts = absl::StrSplit(Sign(alg, Claims()), '.');
     nlohmann::json evil = Claims();
     evil["sub"] = "mallory";
-    EXPECT_EQ(Why(absl::StrCat(parts[0], ".", B64(evil.dump()), ".", parts[2])), "bad signature") << alg;
+    EXPECT_EQ(Why(absl::StrCat(parts[0], ".", B64(evil.dump()), ".", parts[2])), "bad signature")
+        << alg;
     std::string sig;
     ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[2], &sig));
     sig[sig.size() / 2] ^= 0x01;
@@ -195,7 +196,8 @@ TEST_F(JwtTest, MalformedTokens) {
   EXPECT_EQ(Why("!!.??.**"), "malformed token");
   EXPECT_EQ(Why(absl::StrCat(B64("not json"), ".", B64("{}"), ".")), "malformed token header");
   EXPECT_EQ(Why(absl::StrCat(B64("[1]"), ".", B64("{}"), ".")), "malformed token header");
-  EXPECT_EQ(Why(absl::StrCat(B64(R"({"alg":5,"kid":"k-HS256"})"), ".", B64("{}"), ".")), "missing alg");
+  EXPECT_EQ(Why(absl::StrCat(B64(R"({"alg":5,"kid":"k-HS256"})"), ".", B64("{}"), ".")),
+            "missing alg");
   nlohmann::json c = Claims();
   c["grants"] = {{"accept", "kiosk-7"}};  // not an array
   EXPECT_EQ(Why(Sign("HS256", c)), "malformed grants");

@@ -215,8 +215,9 @@ TEST_F(EngineTest, CompleteExchangeInOrder) {
   EXPECT_EQ(outcomes_[a].messages[6].ice_candidate().candidate(), "");
 
   Send(b, LeaveMsg());
-  EXPECT_EQ(Kinds(a), "joined paired offer iceCandidate iceCandidate iceCandidate iceCandidate "
-                      "peerLeft:LEFT");
+  EXPECT_EQ(Kinds(a),
+            "joined paired offer iceCandidate iceCandidate iceCandidate iceCandidate "
+            "peerLeft:LEFT");
   EXPECT_EQ(CloseCode(b), 1000u);
   EXPECT_FALSE(CloseCode(a).has_value());
   EXPECT_EQ(engine_.Stats().ids(), 1u);  // the acceptor waits again
@@ -350,7 +351,7 @@ TEST_F(EngineTest, PeerBusy) {
 
 TEST_F(EngineTest, OrderRules) {
   auto [a, b] = PairUp();
-  Send(a, OfferMsg());  // the acceptor cannot offer
+  Send(a, OfferMsg());   // the acceptor cannot offer
   Send(a, AnswerMsg());  // nor answer before an offer
   EXPECT_EQ(Kinds(a), "joined paired error:INVALID_STATE error:INVALID_STATE");
   Send(b, AnswerMsg());  // the offerer cannot answer
@@ -514,10 +515,11 @@ TEST_F(EngineTest, InvalidSdpAndCandidates) {
   Send(b, OfferMsg(kAnswer));  // an answer sent as an offer
   EXPECT_EQ(Kinds(b), "joined paired error:INVALID_SDP error:INVALID_SDP");
   Send(b, OfferMsg());
-  Send(b, CandidateMsg("candidate:1 0 udp 1 192.0.2.1 1 typ host"));   // component 0
-  Send(b, CandidateMsg(kCandidate, 1));  // only one m-section
-  EXPECT_EQ(Kinds(b), "joined paired error:INVALID_SDP error:INVALID_SDP "
-                      "error:INVALID_CANDIDATE error:INVALID_CANDIDATE");
+  Send(b, CandidateMsg("candidate:1 0 udp 1 192.0.2.1 1 typ host"));  // component 0
+  Send(b, CandidateMsg(kCandidate, 1));                               // only one m-section
+  EXPECT_EQ(Kinds(b),
+            "joined paired error:INVALID_SDP error:INVALID_SDP "
+            "error:INVALID_CANDIDATE error:INVALID_CANDIDATE");
   EXPECT_EQ(Kinds(a), "joined paired offer");
 }
 
@@ -531,7 +533,7 @@ TEST_F(EngineTest, CandidateCountLimits) {
   Send(b, offer);
   EXPECT_EQ(Kinds(b), "joined paired error:INVALID_CANDIDATE");
   offer.mutable_offer()->mutable_ice_candidates()->RemoveLast();
-  Send(b, offer);  // 100 inline candidates are fine
+  Send(b, offer);             // 100 inline candidates are fine
   now_ += absl::Seconds(10);  // keep clear of the rate limit
   for (int i = 0; i < 400; ++i) {
     if (i % 40 == 0) now_ += absl::Seconds(3);
@@ -596,7 +598,8 @@ TEST_F(EngineTest, RepeatedAuthFailuresAreDelayedThenLockedOut) {
 
 TEST_F(EngineTest, ThrottleIsPerAddressAndSuccessClearsIt) {
   AuthThrottle throttle;
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::ZeroDuration());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::ZeroDuration());
   EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::Milliseconds(250));
   EXPECT_EQ(throttle.RecordFailure("198.51.100.1", now_), absl::Milliseconds(500));
   EXPECT_EQ(throttle.RecordFailure("198.51.100.2", now_), absl::ZeroDuration());
