@@ -232,12 +232,20 @@ S_RELAY=$(q signaling "relay_$S_RMAX" '.received_per_server_cpu_s // 0'); P_RELA
 S_RELAYP=$(q signaling relay_max_proto '.received_per_server_cpu_s // 0')
 S_MAX=$(maxrate signaling); P_MAX=$(maxrate peerjs)
 S_IDLE_N=$(idlemax signaling); P_IDLE_N=$(idlemax peerjs)
-per() { echo "scale=2; ($1) / ($2)" | bc; }
-idle_per() {  # system, size: KiB of server RSS per session above the baseline
-  per "$(q "$1" "idle_$2" '.server.hold_rss_kib.at_hold_end') - $(q "$1" "idle_$2" .rss_baseline_kib)" "$2"
+# KiB of server RSS per held session above the baseline, for an idle run.
+KPER='((.server.hold_rss_kib.at_hold_end - .rss_baseline_kib) / .target_sessions * 100 | round / 100)'
+idle_per() { q "$1" "idle_$2" "$KPER"; }  # system, size
+# steps PREFIX "VALUES" FORMAT: a table row per step either system ran.
+steps() {
+  local v a b
+  for v in $2; do
+    a=$(q signaling "$1$v" "$3"); b=$(q peerjs "$1$v" "$3")
+    [ -z "$a$b" ] && break
+    echo "| $v | ${a:-—} | ${b:-—} |"
+  done
 }
 S_PER=$(idle_per signaling "$S_IDLE_N"); P_PER=$(idle_per peerjs "$P_IDLE_N")
-S_PER_TOT=$(per "$(q signaling "idle_$S_IDLE_N" '.server.hold_rss_kib.at_hold_end')" "$S_IDLE_N")
+S_PER_TOT=$(q signaling "idle_$S_IDLE_N" '(.server.hold_rss_kib.at_hold_end / .target_sessions * 100 | round / 100)')
 S_L50=$(q signaling relay_latency .one_way_latency_us.p50); S_L99=$(q signaling relay_latency .one_way_latency_us.p99)
 row() {  # label, jq expr, unit-format
   printf "| %s | %s | %s |\n" "$1" "$(q signaling "$2" "$3")" "$(q peerjs "$2" "$3")"
@@ -282,14 +290,7 @@ is a single process by design. RSS is summed over every server process.
 | sessions | signaling: joined, KiB/session above baseline, RSS before / during (KiB), CPU-s over the hold, ramp s, gateways | PeerJS: same |
 |---|---|---|
 EOF
-for n in $IDLE_SIZES; do
-  f='"\(.joined_at_hold_end), KPER, \(.rss_baseline_kib) / \(.server.hold_rss_kib.at_hold_end), \(.server.cpu_s*100|round/100), \(.ramp_s*10|round/10), \(.processes), err \(.errors)"'
-  a=$(q signaling "idle_$n" "$f"); b=$(q peerjs "idle_$n" "$f")
-  [ -z "$a$b" ] && break
-  [ -n "$a" ] && a=${a/KPER/$(idle_per signaling "$n")}
-  [ -n "$b" ] && b=${b/KPER/$(idle_per peerjs "$n")}
-  echo "| $n | ${a:-—} | ${b:-—} |"
-done
+steps idle_ "$IDLE_SIZES" '"\(.joined_at_hold_end), \('"$KPER"'), \(.rss_baseline_kib) / \(.server.hold_rss_kib.at_hold_end), \(.server.cpu_s*100|round/100), \(.ramp_s*10|round/10), \(.processes), err \(.errors)"'
 cat <<EOF
 
 ## Pairing (open loop, $PAIR_RATE pairs/s for ${DUR_S} s)
@@ -314,12 +315,7 @@ cat <<EOF
 | offered pairs/s | signaling achieved, p50 / p99 TTA (ms) | PeerJS achieved, p50 / p99 TTA (ms) |
 |---|---|---|
 EOF
-for r in $PAIR_RAMP; do
-  a=$(q signaling "ramp_$r" '"\(.achieved_rate|round), \(.time_to_answer_us.p50/100|round/10) / \(.time_to_answer_us.p99/100|round/10), err \(.errors)"')
-  b=$(q peerjs "ramp_$r" '"\(.achieved_rate|round), \(.time_to_answer_us.p50/100|round/10) / \(.time_to_answer_us.p99/100|round/10), err \(.errors)"')
-  [ -z "$a$b" ] && break
-  echo "| $r | ${a:-—} | ${b:-—} |"
-done
+steps ramp_ "$PAIR_RAMP" '"\(.achieved_rate|round), \(.time_to_answer_us.p50/100|round/10) / \(.time_to_answer_us.p99/100|round/10), err \(.errors)"'
 cat <<EOF
 
 ![pairing ramp](bench/pairing_ramp.png)
@@ -340,12 +336,7 @@ cat <<EOF
 | offered msg/s | signaling: delivered msg/s, msg per server CPU-s, p50 / p99 (µs) | PeerJS: same |
 |---|---|---|
 EOF
-for r in $RELAY_RAMP; do
-  f='"\(.achieved_rate|round), \(.received_per_server_cpu_s // 0|round), \(.one_way_latency_us.p50|round) / \(.one_way_latency_us.p99|round), err \(.errors)"'
-  a=$(q signaling "relay_$r" "$f"); b=$(q peerjs "relay_$r" "$f")
-  [ -z "$a$b" ] && break
-  echo "| $r | ${a:-—} | ${b:-—} |"
-done
+steps relay_ "$RELAY_RAMP" '"\(.achieved_rate|round), \(.received_per_server_cpu_s // 0|round), \(.one_way_latency_us.p50|round) / \(.one_way_latency_us.p99|round), err \(.errors)"'
 cat <<EOF
 
 Maximum: signaling $S_RMAX msg/s, PeerJS $P_RMAX msg/s. Latency at fractions of each one's own maximum:
