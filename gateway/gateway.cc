@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/net/grpc_server.h"
+#include "common/protocol/close_code.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/http_session.h"
 
@@ -17,8 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-constexpr uint16_t kCloseGoingAway = 1001;
-constexpr uint16_t kCloseTryAgain = 1013;
 
 std::string ContentType(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
@@ -239,7 +238,7 @@ void Gateway::Impl::OnStreamLost(uint64_t generation) {
     error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
     error.mutable_error()->set_message("signaling service unavailable, try again later");
     session->PostServerMessage(std::move(error));
-    session->PostClose(kCloseTryAgain, "service unavailable");
+    session->PostClose(protocol::kCloseTryAgain, "service unavailable");
   }
 }
 
@@ -291,7 +290,7 @@ void Gateway::Drain(absl::Duration grace) {
     return impl_->admitted_;
   };
   while (connections() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
-  for (auto& session : impl_->Sessions()) session->PostClose(kCloseGoingAway, "server draining");
+  for (auto& session : impl_->Sessions()) session->PostClose(protocol::kCloseGoingAway, "server draining");
   const absl::Time hard = absl::Now() + absl::Seconds(10);
   while (connections() > 0 && absl::Now() < hard) absl::SleepFor(absl::Milliseconds(50));
 }

@@ -3,6 +3,7 @@
 
 #include "common/codec/codec.h"
 #include "common/log/log.h"
+#include "common/protocol/close_code.h"
 
 namespace signaling::gateway {
 namespace {
@@ -13,11 +14,6 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-constexpr uint16_t kCloseGoingAway = 1001;
-constexpr uint16_t kCloseMalformed = 1007;
-constexpr uint16_t kClosePolicy = 1008;
-constexpr uint16_t kCloseInternal = 1011;
-constexpr uint16_t kCloseTryAgain = 1013;
 // Control frames (ping/pong) a client may send per second, and burst.
 constexpr double kControlRate = 10;
 constexpr double kControlBurst = 20;
@@ -80,7 +76,7 @@ void WsSession<NextLayer>::Run(http::request<http::string_body> request, std::st
     last_activity_ = Clock::now();
     if (kind == websocket::frame_type::pong) ping_in_flight_ = false;
     if (kind != websocket::frame_type::close && !control_frames_.TryTake(absl::Now())) {
-      DoClose(kClosePolicy, "too many control frames");
+      DoClose(protocol::kClosePolicy, "too many control frames");
     }
   });
   ws_.binary(subprotocol_ == Subprotocol::kProto);
@@ -110,7 +106,7 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
     error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
     error.mutable_error()->set_message("signaling service unavailable, try again later");
     Deliver(error);
-    DoClose(kCloseTryAgain, "service unavailable");
+    DoClose(protocol::kCloseTryAgain, "service unavailable");
   } else if (gateway_->draining) {
     PostGoAway(gateway_->options.go_away_reconnect_ms);
   }
@@ -179,7 +175,7 @@ void WsSession<NextLayer>::RefuseMalformed(const std::string& why) {
   error.mutable_error()->set_code(v1::Error::INVALID_MESSAGE);
   error.mutable_error()->set_message(why);
   Deliver(error);
-  DoClose(kCloseMalformed, "malformed message");
+  DoClose(protocol::kCloseMalformed, "malformed message");
 }
 
 template <class NextLayer>
@@ -189,7 +185,7 @@ void WsSession<NextLayer>::FailInternal(const char* what) {
   error.mutable_error()->set_code(v1::Error::INTERNAL);
   error.mutable_error()->set_message("internal error");
   Deliver(error);
-  DoClose(kCloseInternal, "internal error");
+  DoClose(protocol::kCloseInternal, "internal error");
 }
 
 template <class NextLayer>
@@ -264,7 +260,7 @@ void WsSession<NextLayer>::Enqueue(std::string data, bool text) {
     if (log::ShouldLog("slow-reader")) {
       log::Get("gateway")->info("closing a slow reader");
     }
-    DoClose(kCloseTryAgain, "slow reader");
+    DoClose(protocol::kCloseTryAgain, "slow reader");
     return;
   }
   queue_.push_back(Frame{std::move(data), text});
@@ -363,7 +359,7 @@ void WsSession<NextLayer>::OnIdleTimer(beast::error_code ec) {
   const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
   const auto silent = now - last_activity_;
   if (silent >= idle) {
-    DoClose(kCloseGoingAway, "idle");
+    DoClose(protocol::kCloseGoingAway, "idle");
     return;
   }
   if (silent >= idle / 2 && !ping_in_flight_) {

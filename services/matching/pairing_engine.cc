@@ -5,19 +5,12 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
+#include "common/protocol/close_code.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace signaling::matching {
 namespace {
 
-constexpr uint32_t kCloseNormal = 1000;
-constexpr uint32_t kCloseMalformed = 1007;
-constexpr uint32_t kClosePolicy = 1008;
-constexpr uint32_t kCloseTryAgain = 1013;
-constexpr uint32_t kCloseUnauthenticated = 4001;
-constexpr uint32_t kClosePermission = 4003;
-constexpr uint32_t kCloseReplaced = 4009;
-constexpr uint32_t kCloseRateLimit = 4029;
 
 const char* StateName(int state) {
   static const char* kNames[] = {"awaiting_join", "verifying", "waiting", "registered", "paired"};
@@ -136,7 +129,7 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
     ++counters_.rate_limited;
     if (++s->refused_in_row >= limits_.rate_abuse_threshold) {
       SendError(out, *s, v1::Error::RATE_LIMITED, "rate limit abused");
-      CloseSession(out, *s, kCloseRateLimit, "rate limit abused", v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, *s, protocol::kCloseRateLimit, "rate limit abused", v1::PeerLeft::DISCONNECTED, now);
     } else {
       SendError(out, *s, v1::Error::RATE_LIMITED, "too many messages");
     }
@@ -184,7 +177,7 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
       break;
     }
     case v1::ClientMessage::KIND_NOT_SET:
-      Fail(out, *s, v1::Error::INVALID_MESSAGE, "unknown message kind", kCloseMalformed);
+      Fail(out, *s, v1::Error::INVALID_MESSAGE, "unknown message kind", protocol::kCloseMalformed);
       break;
   }
   return out;
@@ -192,26 +185,26 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
 
 void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now) {
   if (join.role() != v1::ACCEPTOR && join.role() != v1::OFFERER) {
-    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER", kCloseMalformed);
+    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER", protocol::kCloseMalformed);
     return;
   }
   const bool acceptor = join.role() == v1::ACCEPTOR;
   const std::string& id = acceptor ? join.peer_id() : join.target_id();
   if (!IsValidPeerId(id, limits_.max_id_bytes)) {
     Fail(out, s, v1::Error::INVALID_MESSAGE, acceptor ? "invalid peerId" : "invalid targetId",
-         kCloseMalformed);
+         protocol::kCloseMalformed);
     return;
   }
   std::string token = join.session_token().empty() ? s.meta.bearer_token : join.session_token();
   if (token.empty() || token.size() > limits_.max_token_bytes) {
     Fail(out, s, v1::Error::UNAUTHENTICATED, "a valid session token is required",
-         kCloseUnauthenticated);
+         protocol::kCloseUnauthenticated);
     return;
   }
   if (throttle_.LockedOut(s.meta.client_ip, now)) {
     ++counters_.auth_throttled;
     Fail(out, s, v1::Error::UNAUTHENTICATED, "too many failed attempts, try again later",
-         kCloseUnauthenticated);
+         protocol::kCloseUnauthenticated);
     return;
   }
   s.role = join.role();
@@ -259,9 +252,9 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
         Arm(*s, kFailDelay, now + delay);
         return out;
       }
-      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token", kCloseUnauthenticated);
+      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token", protocol::kCloseUnauthenticated);
     } else {
-      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable", kCloseTryAgain);
+      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable", protocol::kCloseTryAgain);
     }
     return out;
   }
@@ -275,7 +268,7 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
   // Permission before existence: an offerer cannot probe ids it lacks.
   if (!GrantMatches(acceptor ? p.accept : p.offer, s.id)) {
     Fail(out, s, v1::Error::PERMISSION_DENIED,
-         acceptor ? "peerId not granted" : "targetId not granted", kClosePermission);
+         acceptor ? "peerId not granted" : "targetId not granted", protocol::kClosePermission);
     return;
   }
   s.principal = p;
@@ -283,10 +276,10 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
   Session* existing = holder ? Find(*holder) : nullptr;
   if (acceptor && existing != nullptr) {
     if (existing->principal.subject != p.subject) {
-      Fail(out, s, v1::Error::ID_TAKEN, "peerId is taken", kClosePolicy);
+      Fail(out, s, v1::Error::ID_TAKEN, "peerId is taken", protocol::kClosePolicy);
       return;
     }
-    CloseSession(out, *existing, kCloseReplaced, "replaced by a newer session",
+    CloseSession(out, *existing, protocol::kCloseReplaced, "replaced by a newer session",
                  v1::PeerLeft::REPLACED, now);
   }
   Disarm(s, kJoinDeadline);
@@ -312,14 +305,14 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
   }
   if (existing != nullptr) {
     if (existing->state == State::kPaired) {
-      Fail(out, s, v1::Error::PEER_BUSY, "peer is busy", kCloseTryAgain);
+      Fail(out, s, v1::Error::PEER_BUSY, "peer is busy", protocol::kCloseTryAgain);
       return;
     }
     Pair(out, *existing, s, now);
     return;
   }
   if (s.wait_until <= now) {
-    Fail(out, s, v1::Error::PEER_NOT_FOUND, "peer not found", kClosePolicy);
+    Fail(out, s, v1::Error::PEER_NOT_FOUND, "peer not found", protocol::kClosePolicy);
     return;
   }
   s.state = State::kWaiting;
@@ -384,7 +377,7 @@ void PairingEngine::EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason re
     const SessionKey key = other->key;
     other->state = State::kRegistered;  // no longer paired: Release skips it
     Release(*other);
-    out.push_back(CloseAction{key, kCloseNormal, "pairing ended"});
+    out.push_back(CloseAction{key, protocol::kCloseNormal, "pairing ended"});
   } else {
     other->state = State::kRegistered;
     ServeWaiting(out, *other, now);
@@ -393,7 +386,7 @@ void PairingEngine::EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason re
 
 void PairingEngine::HandleLeave(Actions& out, Session& s, absl::Time now) {
   if (s.role == v1::OFFERER && (s.state == State::kPaired || s.state == State::kWaiting)) {
-    CloseSession(out, s, kCloseNormal, "left", v1::PeerLeft::LEFT, now);
+    CloseSession(out, s, protocol::kCloseNormal, "left", v1::PeerLeft::LEFT, now);
     return;
   }
   if (s.state != State::kPaired) {
@@ -517,7 +510,7 @@ Actions PairingEngine::Disconnect(const std::string& peer_id, absl::Time now, bo
   Session* s = key ? Find(*key) : nullptr;
   *found = s != nullptr;
   if (s != nullptr) {
-    CloseSession(out, *s, kClosePolicy, "disconnected by the operator", v1::PeerLeft::DISCONNECTED,
+    CloseSession(out, *s, protocol::kClosePolicy, "disconnected by the operator", v1::PeerLeft::DISCONNECTED,
                  now);
   }
   return out;
@@ -579,18 +572,18 @@ Actions PairingEngine::Advance(absl::Time now) {
 void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) {
   switch (timer) {
     case kJoinDeadline:
-      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time", kCloseUnauthenticated);
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time", protocol::kCloseUnauthenticated);
       break;
     case kWaitDeadline: {
       std::optional<SessionKey> holder = directory_->Find(s.id);
       const bool busy = holder.has_value();
       Fail(out, s, busy ? v1::Error::PEER_BUSY : v1::Error::PEER_NOT_FOUND,
-           busy ? "peer is busy" : "peer not found", busy ? kCloseTryAgain : kClosePolicy);
+           busy ? "peer is busy" : "peer not found", busy ? protocol::kCloseTryAgain : protocol::kClosePolicy);
       break;
     }
     case kTokenExpiry:
       SendError(out, s, v1::Error::UNAUTHENTICATED, "session token expired");
-      CloseSession(out, s, kCloseUnauthenticated, "token expired", v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, s, protocol::kCloseUnauthenticated, "token expired", v1::PeerLeft::DISCONNECTED, now);
       break;
     case kNegotiation: {
       // Both sides learn of the timeout; the acceptor waits again.
@@ -599,11 +592,11 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
       EndPairing(out, *offerer, v1::PeerLeft::TIMEOUT, true, now);
       const SessionKey key = offerer->key;
       Release(*offerer);
-      out.push_back(CloseAction{key, kCloseNormal, "negotiation timed out"});
+      out.push_back(CloseAction{key, protocol::kCloseNormal, "negotiation timed out"});
       break;
     }
     case kFailDelay:
-      Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token", kCloseUnauthenticated);
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token", protocol::kCloseUnauthenticated);
       break;
     case kTimerCount: break;
   }
