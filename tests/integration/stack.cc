@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/integration/wait.h"
 
 namespace signaling::testing {
 
@@ -30,10 +31,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   auto started = gateway::Gateway::Start(std::move(g));
   EXPECT_TRUE(started.ok()) << started.status();
   gateway_ = *std::move(started);
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!gateway_->Stats().matching_connected && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  WaitFor([&] { return gateway_->Stats().matching_connected; }, absl::Seconds(10));
   EXPECT_TRUE(gateway_->Stats().matching_connected) << "gateway never reached matching";
 }
 
@@ -96,18 +94,15 @@ std::string Stack::Token(const std::string& subject, const std::vector<std::stri
 }
 
 bool Stack::WaitForZero(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    const v1::Stats m = matching_->Stats();
-    const gateway::GatewayStats g = gateway_->Stats();
-    if (m.sessions() == 0 && m.ids() == 0 && m.pairings() == 0 && m.waiting_offerers() == 0 &&
-        m.pending_verifications() == 0 && m.timers() == 0 && g.connections == 0 &&
-        g.http_sessions == 0) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return false;
+  return WaitFor(
+      [&] {
+        const v1::Stats m = matching_->Stats();
+        const gateway::GatewayStats g = gateway_->Stats();
+        return m.sessions() == 0 && m.ids() == 0 && m.pairings() == 0 &&
+               m.waiting_offerers() == 0 && m.pending_verifications() == 0 && m.timers() == 0 &&
+               g.connections == 0 && g.http_sessions == 0;
+      },
+      timeout, absl::Milliseconds(20));
 }
 
 std::string Stack::DescribeState() {

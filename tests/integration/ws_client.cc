@@ -199,4 +199,33 @@ v1::ClientMessage Leave() {
   return m;
 }
 
+v1::ClientMessage Ping(const std::string& nonce) {
+  v1::ClientMessage m;
+  m.mutable_ping()->set_nonce(nonce);
+  return m;
+}
+
+v1::ClientMessage Refresh(const std::string& token) {
+  v1::ClientMessage m;
+  m.mutable_refresh()->set_session_token(token);
+  return m;
+}
+
+std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
+  if (!m.ok()) return "<" + std::string(m.status().message()) + ">";
+  switch (m->kind_case()) {
+    case v1::ServerMessage::kJoined: return "joined";
+    case v1::ServerMessage::kPaired: return "paired";
+    case v1::ServerMessage::kOffer: return "offer";
+    case v1::ServerMessage::kAnswer: return "answer";
+    case v1::ServerMessage::kIceCandidate: return "iceCandidate";
+    case v1::ServerMessage::kPeerLeft:
+      return "peerLeft:" + v1::PeerLeft::Reason_Name(m->peer_left().reason());
+    case v1::ServerMessage::kError: return "error:" + v1::Error::Code_Name(m->error().code());
+    case v1::ServerMessage::kGoAway: return "goAway";
+    case v1::ServerMessage::kPong: return "pong";
+    default: return "?";
+  }
+}
+
 }  // namespace signaling::testing

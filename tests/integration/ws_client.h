@@ -61,6 +61,14 @@ v1::ClientMessage Offer(const std::string& sdp);
 v1::ClientMessage Answer(const std::string& sdp);
 v1::ClientMessage Candidate(const std::string& candidate, uint32_t m_line_index = 0);
 v1::ClientMessage Leave();
+v1::ClientMessage Ping(const std::string& nonce = "n");
+v1::ClientMessage Refresh(const std::string& token);
+
+// What a read got, for assertions that name it: "joined", "paired",
+// "offer", "answer", "iceCandidate", "goAway", "pong", "peerLeft:<REASON>",
+// "error:<CODE>"; "<status message>" when the read failed ("<no message>"
+// on timeout); "?" for a message without a kind.
+std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m);
 
 // A data-channel-only offer and answer, as a browser makes them.
 extern const char kTestOffer[];
