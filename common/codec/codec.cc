@@ -14,7 +14,8 @@ namespace {
 namespace pbutil = google::protobuf::util;
 
 // Checks the envelope shape without building a DOM: one top-level object
-// with exactly one key, and bounded nesting. Iterative, so deep input is safe.
+// with exactly one key whose value is an object, and bounded nesting.
+// Iterative, so deep input is safe.
 class EnvelopeCheck : public nlohmann::json::json_sax_t {
  public:
   bool null() override { return Value(); }
@@ -24,13 +25,17 @@ class EnvelopeCheck : public nlohmann::json::json_sax_t {
   bool number_float(number_float_t, const string_t&) override { return Value(); }
   bool string(string_t&) override { return Value(); }
   bool binary(binary_t&) override { return Value(); }
-  bool start_object(std::size_t) override { return Open(); }
+  bool start_object(std::size_t) override {
+    if (depth_ == 1) top_value_is_object_ = true;
+    return Open();
+  }
   bool end_object() override {
     --depth_;
     return true;
   }
   bool start_array(std::size_t) override {
     if (depth_ == 0) return Fail("a message is a JSON object");
+    if (depth_ == 1) return Fail("a message's kind holds an object");
     return Open();
   }
   bool end_array() override {
@@ -49,10 +54,12 @@ class EnvelopeCheck : public nlohmann::json::json_sax_t {
 
   const char* error() const { return error_; }
   int top_keys() const { return top_keys_; }
+  bool top_value_is_object() const { return top_value_is_object_; }
 
  private:
   bool Value() {
     if (depth_ == 0) return Fail("a message is a JSON object");
+    if (depth_ == 1) return Fail("a message's kind holds an object");
     return true;
   }
   bool Open() {
@@ -66,6 +73,7 @@ class EnvelopeCheck : public nlohmann::json::json_sax_t {
 
   int depth_ = 0;
   int top_keys_ = 0;
+  bool top_value_is_object_ = false;
   const char* error_ = nullptr;
 };
 
@@ -564,7 +572,7 @@ absl::StatusOr<v1::ClientMessage> DecodeClientJsonGeneral(absl::string_view json
   if (!ok || check.error() != nullptr) {
     return absl::InvalidArgumentError(check.error() ? check.error() : "malformed JSON");
   }
-  if (check.top_keys() != 1) {
+  if (check.top_keys() != 1 || !check.top_value_is_object()) {
     return absl::InvalidArgumentError("a message has exactly one kind");
   }
   v1::ClientMessage message;
@@ -575,9 +583,8 @@ absl::StatusOr<v1::ClientMessage> DecodeClientJsonGeneral(absl::string_view json
   if (!status.ok()) {
     return absl::InvalidArgumentError("message does not match the protocol");
   }
-  if (message.kind_case() == v1::ClientMessage::KIND_NOT_SET) {
-    return absl::InvalidArgumentError("unknown message kind");
-  }
+  // A kind this version does not know was ignored like an unknown field:
+  // the message has no kind set, and the engine answers it (not fatal).
   return message;
 }
 
@@ -595,9 +602,9 @@ absl::StatusOr<v1::ClientMessage> DecodeClientProto(absl::string_view bytes) {
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError("malformed protobuf message");
   }
-  if (message.kind_case() == v1::ClientMessage::KIND_NOT_SET) {
-    return absl::InvalidArgumentError("unknown message kind");
-  }
+  // Fields (and kinds) of a newer version are dropped here, not relayed; a
+  // message left without a kind is an unknown kind, answered by the engine.
+  message.DiscardUnknownFields();
   return message;
 }
 

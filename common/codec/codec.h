@@ -16,11 +16,17 @@ namespace signaling::codec {
 inline constexpr int kMaxJsonDepth = 16;
 
 // Decodes one client message from JSON text. The object must have exactly
-// one key, a known kind; unknown fields inside the kind are ignored.
-// Returns InvalidArgument with a short reason (no echo of the input).
+// one key, naming the kind, whose value is an object; unknown fields inside
+// the kind are ignored. A well-formed message of a kind this version does
+// not know decodes to a ClientMessage with no kind set (not an error: the
+// engine refuses it without closing, protocol section 3). Returns
+// InvalidArgument, with a short reason and no echo of the input, for
+// malformed input only.
 absl::StatusOr<v1::ClientMessage> DecodeClientJson(absl::string_view json);
 
-// Decodes one client message from protobuf binary; a kind must be set.
+// Decodes one client message from protobuf binary. Unknown fields are
+// dropped; a message with no kind set (empty, or only unknown fields) is an
+// unknown kind, returned as such. InvalidArgument only for malformed bytes.
 absl::StatusOr<v1::ClientMessage> DecodeClientProto(absl::string_view bytes);
 
 // Encodes a server message as JSON (fields at their default are omitted).

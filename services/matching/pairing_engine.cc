@@ -177,7 +177,9 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
       break;
     }
     case v1::ClientMessage::KIND_NOT_SET:
-      Fail(out, *s, v1::Error::INVALID_MESSAGE, "unknown message kind", protocol::kCloseMalformed);
+      // A kind of a newer version (the codecs decode it to no kind): refused,
+      // not fatal, before join as after (protocol section 3).
+      SendError(out, *s, v1::Error::INVALID_MESSAGE, "unknown message kind");
       break;
   }
   return out;

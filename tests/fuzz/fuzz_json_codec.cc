@@ -56,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case ClientMessage::kOffer: CheckDescription(message->offer(), sdp::SdpType::kOffer); break;
     case ClientMessage::kAnswer: CheckDescription(message->answer(), sdp::SdpType::kAnswer); break;
     case ClientMessage::kIceCandidate: CheckCandidate(message->ice_candidate()); break;
+    case ClientMessage::KIND_NOT_SET: return 0;  // an unknown kind: nothing to re-encode
     default: break;
   }
   const std::string encoded = signaling::codec::EncodeClientJson(*message);

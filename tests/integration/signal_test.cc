@@ -266,6 +266,40 @@ TEST_P(SignalTest, InvalidStateIsNotFatal) {
   EXPECT_EQ(pong->pong().nonce(), "still-here");
 }
 
+// Contract section 3: a well-formed message of a kind the server does not
+// know (a newer client's) gets INVALID_MESSAGE and the connection stays
+// open, before join and while paired; the peer sees nothing of it. In
+// protobuf, a ClientMessage with only unknown fields, or none, is that case.
+TEST_P(SignalTest, UnknownKindIsInvalidMessageAndNotFatal) {
+  const bool json = GetParam() == "signaling.v1.json";
+  // JSON: an unknown key. Protobuf: field 99 holding {1: 1}, and no field.
+  const std::vector<std::string> unknown =
+      json ? std::vector<std::string>{R"({"hello":{"x":1}})", R"({"resume":{}})"}
+           : std::vector<std::string>{std::string("\x9a\x06\x02\x08\x01", 5), ""};
+  WsClient& a = Connect();
+  for (const std::string& frame : unknown) {
+    a.SendRaw(frame, json);
+    EXPECT_EQ(KindOf(a.Read()), "error:INVALID_MESSAGE");
+  }
+  a.Send(JoinAcceptor(stack_.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
+  EXPECT_EQ(KindOf(a.Read()), "joined");
+  WsClient& b = Offerer();
+  EXPECT_EQ(KindOf(a.Read()), "paired");
+  EXPECT_EQ(KindOf(b.Read()), "paired");
+  for (const std::string& frame : unknown) {
+    b.SendRaw(frame, json);
+    EXPECT_EQ(KindOf(b.Read()), "error:INVALID_MESSAGE");
+  }
+  b.Send(Offer(kTestOffer));
+  EXPECT_EQ(KindOf(a.Read()), "offer");  // the first thing the peer receives
+  v1::ClientMessage ping;
+  ping.mutable_ping()->set_nonce("still-here");
+  b.Send(ping);
+  EXPECT_EQ(KindOf(b.Read()), "pong");
+  EXPECT_FALSE(a.close_code().has_value());
+  EXPECT_FALSE(b.close_code().has_value());
+}
+
 TEST_P(SignalTest, WrongFrameTypeIsInvalidMessageThen1007) {
   WsClient& a = Connect();
   const bool json = GetParam() == "signaling.v1.json";
@@ -282,7 +316,7 @@ TEST_P(SignalTest, MessageTooBigCloses1009) {
 
 TEST(SignalJsonTest, MalformedJsonIsInvalidMessageThen1007) {
   Stack stack;
-  for (const std::string bad : {"{", "{\"join\":{},\"leave\":{}}", "{\"bogus\":{}}", "[1]"}) {
+  for (const std::string bad : {"{", "{\"join\":{},\"leave\":{}}", "{\"bogus\":5}", "[1]"}) {
     auto client = WsClient::Connect(stack.gateway_port());
     ASSERT_TRUE(client.ok());
     (*client)->SendRaw(bad, true);

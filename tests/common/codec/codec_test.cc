@@ -1,5 +1,7 @@
-// The JSON and protobuf codecs of protocol v1: shapes of section 3, and the
-// refusals of section 6 (malformed, nested, several kinds, unknown kind).
+// The JSON and protobuf codecs of protocol v1: shapes of section 3 (an
+// unknown kind decodes to a message without a kind, for the engine to
+// refuse without closing), and the refusals of section 6 (malformed, nested,
+// several kinds).
 #include "common/codec/codec.h"
 
 #include <string>
@@ -53,7 +55,13 @@ TEST(DecodeClientJson, Refusals) {
       "\"join\"",
       "{}",
       R"({"join":{},"leave":{}})",
-      R"({"bogus":{}})",
+      R"({"bogus":{},"join":{}})",
+      R"({"bogus":5})",
+      R"({"bogus":null})",
+      R"({"bogus":[]})",
+      R"({"bogus":"x"})",
+      R"({"bogus":{})",
+      R"({"bogus":{}} trailing)",
       R"({"join":{"waitMs":"soon"}})",
       R"({"join":{"waitMs":1e400}})",
       R"({"join":{"waitMs":99999999999999999999999}})",
@@ -64,6 +72,34 @@ TEST(DecodeClientJson, Refusals) {
   for (const char* input : bad) {
     EXPECT_FALSE(DecodeClientJson(input).ok()) << input;
   }
+}
+
+// Contract section 3: a well-formed message of a kind this server does not
+// know (a newer client's) is not malformed; it decodes to a message with no
+// kind set, which the engine answers with a non-fatal INVALID_MESSAGE.
+TEST(DecodeClientJson, UnknownKindDecodesToNoKind) {
+  for (const char* input : {
+           R"({"bogus":{}})",
+           R"({"resume":{"resumeToken":"r","sessionToken":"t"}})",
+           R"( { "futureKind" : { "a" : [ 1, { "b" : null } ], "c" : true } } )",
+       }) {
+    auto m = DecodeClientJson(input);
+    ASSERT_TRUE(m.ok()) << input << ": " << m.status();
+    EXPECT_EQ(m->kind_case(), v1::ClientMessage::KIND_NOT_SET) << input;
+    EXPECT_EQ(m->ByteSizeLong(), 0u) << input;  // nothing of it is kept
+  }
+}
+
+TEST(DecodeClientJson, UnknownKindIsStillBoundedAndChecked) {
+  std::string deep = R"({"bogus":)";
+  for (int i = 0; i < 100; ++i) deep += R"({"a":)";
+  deep += "1";
+  for (int i = 0; i < 100; ++i) deep += "}";
+  deep += "}";
+  auto result = DecodeClientJson(deep);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(), "JSON nested too deeply");
+  EXPECT_FALSE(DecodeClientJson("{\"bogus\":{\"a\":\"\xc3\"}}").ok());  // invalid UTF-8
 }
 
 TEST(DecodeClientJson, UnknownEnumNameLeavesRoleUnsetForTheEngineToRefuse) {
@@ -160,6 +196,9 @@ TEST(DecodeClientJson, FastPathAgreesWithTheGeneralParser) {
       R"({"iceCandidate":{"candidate":"x",}})",
       R"({"offer":{"iceCandidates":[{"candidate":"a"},]}})",
       R"({"offer":{"iceCandidates":[1]}})",
+      R"({"bogus":{}})",
+      R"({"bogus":{"sdp":"x"}})",
+      R"({"ice_candidate":{"candidate":"x"}})",
   };
   for (const char* input : inputs) {
     auto fast = DecodeClientJson(input);
@@ -202,9 +241,22 @@ TEST(EncodeServerJson, FastPathWritesWhatProtobufWrites) {
   EXPECT_EQ(EncodeServerJson(v1::ServerMessage()), "{}");
 }
 
-TEST(DecodeClientProto, RefusesGarbageAndEmpty) {
+TEST(DecodeClientProto, RefusesGarbage) {
   EXPECT_FALSE(DecodeClientProto("\xff\xff\xff").ok());
-  EXPECT_FALSE(DecodeClientProto("").ok());
+  EXPECT_FALSE(DecodeClientProto(std::string("\x0a\x05\x0a", 3)).ok());  // truncated join
+}
+
+// The protobuf form of an unknown kind: a ClientMessage with no kind set
+// (empty, or only fields this server does not know) is well-formed.
+TEST(DecodeClientProto, NoKindOrOnlyUnknownFieldsDecodesToNoKind) {
+  // Field 99 (a kind of a newer version), length-delimited, holding field 1.
+  const std::string unknown_kind("\x9a\x06\x02\x08\x01", 5);
+  for (const std::string& bytes : {std::string(), unknown_kind}) {
+    auto m = DecodeClientProto(bytes);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(m->kind_case(), v1::ClientMessage::KIND_NOT_SET);
+    EXPECT_EQ(m->ByteSizeLong(), 0u);  // the unknown bytes are not passed on
+  }
 }
 
 }  // namespace

@@ -382,6 +382,52 @@ TEST_F(EngineTest, MessagesBeforeJoinAreInvalidState) {
   EXPECT_FALSE(CloseCode(s).has_value());
 }
 
+// Contract section 3: a message of a kind the server does not know (no kind
+// set: the codec's form of an unknown kind) is INVALID_MESSAGE, not fatal.
+// Before join, the join deadline keeps running.
+TEST_F(EngineTest, UnknownKindBeforeJoinIsNotFatal) {
+  const SessionKey s = Open();
+  Send(s, v1::ClientMessage());
+  EXPECT_EQ(Kinds(s), "error:INVALID_MESSAGE");
+  EXPECT_FALSE(CloseCode(s).has_value());
+  Advance(absl::Seconds(5));  // the join deadline was not reset
+  EXPECT_EQ(Kinds(s), "error:INVALID_MESSAGE error:UNAUTHENTICATED");
+  EXPECT_EQ(CloseCode(s), 4001u);
+
+  AddToken("A", "kiosk-owner", {"kiosk-*"}, {});
+  const SessionKey t = Open();
+  Send(t, v1::ClientMessage());
+  Send(t, JoinMsg("A", v1::ACCEPTOR, "kiosk-7"));
+  EXPECT_EQ(Kinds(t), "error:INVALID_MESSAGE joined");
+  Apply(engine_.OnTransportClosed(t, now_));
+  ExpectEmpty();
+}
+
+TEST_F(EngineTest, UnknownKindWhilePairedIsNotFatalAndNotRelayed) {
+  auto [a, b] = PairUp();
+  Send(b, v1::ClientMessage());
+  EXPECT_EQ(Kinds(b), "joined paired error:INVALID_MESSAGE");
+  EXPECT_EQ(Kinds(a), "joined paired");
+  Send(b, OfferMsg());
+  Send(a, AnswerMsg());
+  EXPECT_EQ(Kinds(a), "joined paired offer");
+  EXPECT_EQ(Kinds(b), "joined paired error:INVALID_MESSAGE answer");
+  EXPECT_FALSE(CloseCode(a).has_value());
+  EXPECT_FALSE(CloseCode(b).has_value());
+  EXPECT_EQ(engine_.counters().refused["INVALID_MESSAGE"], 1u);
+}
+
+// An unknown kind takes a token from the session's bucket like any message.
+TEST_F(EngineTest, UnknownKindsCountAgainstTheRateLimit) {
+  const SessionKey s = Open();
+  for (int i = 0; i < 50; ++i) Send(s, v1::ClientMessage());  // the burst
+  Send(s, v1::ClientMessage());
+  ASSERT_EQ(outcomes_[s].messages.size(), 51u);
+  EXPECT_EQ(outcomes_[s].messages[49].error().code(), v1::Error::INVALID_MESSAGE);
+  EXPECT_EQ(outcomes_[s].messages.back().error().code(), v1::Error::RATE_LIMITED);
+  EXPECT_FALSE(CloseCode(s).has_value());
+}
+
 TEST_F(EngineTest, PingPong) {
   auto [a, b] = PairUp();
   v1::ClientMessage ping;
