@@ -15,10 +15,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/integration/process_stack.h"
+#include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
@@ -27,23 +29,6 @@ namespace {
 constexpr char kJson[] = "signaling.v1.json";
 constexpr char kProto[] = "signaling.v1.proto";
 constexpr char kCandidate[] = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host";
-
-std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
-  if (!m.ok()) return "<" + std::string(m.status().message()) + ">";
-  switch (m->kind_case()) {
-    case v1::ServerMessage::kJoined: return "joined";
-    case v1::ServerMessage::kPaired: return "paired";
-    case v1::ServerMessage::kOffer: return "offer";
-    case v1::ServerMessage::kAnswer: return "answer";
-    case v1::ServerMessage::kIceCandidate: return "iceCandidate";
-    case v1::ServerMessage::kPeerLeft:
-      return "peerLeft:" + v1::PeerLeft::Reason_Name(m->peer_left().reason());
-    case v1::ServerMessage::kError: return "error:" + v1::Error::Code_Name(m->error().code());
-    case v1::ServerMessage::kGoAway: return "goAway";
-    case v1::ServerMessage::kPong: return "pong";
-    default: return "?";
-  }
-}
 
 // Everything `c` receives until the server closes it, then "close:<code>";
 // "timeout" when it is not closed within `timeout`.
@@ -64,18 +49,6 @@ std::string Transcript(WsClient& c, absl::Duration timeout = absl::Seconds(15)) 
   }
   seen.push_back("timeout");
   return absl::StrJoin(seen, " ");
-}
-
-v1::ClientMessage Ping(const std::string& nonce) {
-  v1::ClientMessage m;
-  m.mutable_ping()->set_nonce(nonce);
-  return m;
-}
-
-v1::ClientMessage Refresh(const std::string& token) {
-  v1::ClientMessage m;
-  m.mutable_refresh()->set_session_token(token);
-  return m;
 }
 
 // The live sessions of a fault scenario: every state a session can be in
@@ -148,11 +121,13 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(to_a->ice_candidate().candidate(), kCandidate);
     a.Send(Candidate(kCandidate));
     EXPECT_EQ(KindOf(b.Read()), "iceCandidate");
+    // The label as a nonce, in the nonce's grammar (no spaces).
+    const std::string nonce = absl::StrReplaceAll(label, {{" ", "-"}});
     for (WsClient* c : {&a, &b}) {
-      c->Send(Ping(label));
+      c->Send(Ping(nonce));
       auto pong = c->Read();
       ASSERT_EQ(KindOf(pong), "pong");
-      EXPECT_EQ(pong->pong().nonce(), label);
+      EXPECT_EQ(pong->pong().nonce(), nonce);
     }
   }
 
@@ -194,11 +169,9 @@ class FaultTest : public ::testing::Test {
     ASSERT_TRUE(out.unjoined);
     ASSERT_FALSE(HasFatalFailure());
     // What the matching service holds now, exactly.
-    const absl::Time deadline = absl::Now() + absl::Seconds(5);
     std::optional<v1::Stats> m;
-    while ((!(m = s_.MatchingStats()) || m->sessions() != 7) && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(20));
-    }
+    WaitFor([&] { return (m = s_.MatchingStats()) && m->sessions() == 7; }, absl::Seconds(5),
+            absl::Milliseconds(20));
     ASSERT_TRUE(m);
     EXPECT_EQ(m->sessions(), 7u);
     EXPECT_EQ(m->ids(), 3u);
@@ -209,12 +182,13 @@ class FaultTest : public ::testing::Test {
 
   // The gateway's connection gauge reaches zero (bounded poll).
   void ExpectGatewayConnectionsZero() {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
     std::optional<double> connections;
-    while ((connections = s_.Metric(s_.gateway_admin, "signaling_gateway_connections")) != 0.0 &&
-           absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    WaitFor(
+        [&] {
+          return (connections = s_.Metric(s_.gateway_admin, "signaling_gateway_connections")) ==
+                 0.0;
+        },
+        absl::Seconds(10), absl::Milliseconds(50));
     EXPECT_EQ(connections, 0.0) << "the gateway leaked connections after the fault";
   }
 
@@ -257,22 +231,25 @@ TEST_F(FaultTest, AuthKilledJoinsFailUnavailable1013LivePairingsUnaffected) {
   ASSERT_TRUE(s_.StartAuth());
   // Joins succeed again once the verifier is back (the matching service's
   // channel reconnects on its own backoff: poll, bounded).
+  // Each refused attempt must be refused exactly as while auth was down; the
+  // first other answer ends the wait.
   std::unique_ptr<WsClient> again;
   std::string last;
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (!again && absl::Now() < deadline) {
-    auto c = s_.Connect(kJson);
-    ASSERT_TRUE(c);
-    c->Send(JoinAcceptor(s_.Token("owner-kiosk-2", {"kiosk-2"}, {}), "kiosk-2"));
-    auto m = c->Read(absl::Seconds(10));
-    last = KindOf(m);
-    if (last == "joined") {
-      again = std::move(c);
-    } else {
-      ASSERT_EQ(last + " " + Transcript(*c), "error:UNAVAILABLE close:1013");
-      absl::SleepFor(absl::Milliseconds(200));
-    }
-  }
+  WaitFor(
+      [&] {
+        auto c = s_.Connect(kJson);
+        if (!c) return true;  // Connect reported the failure
+        c->Send(JoinAcceptor(s_.Token("owner-kiosk-2", {"kiosk-2"}, {}), "kiosk-2"));
+        last = KindOf(c->Read(absl::Seconds(10)));
+        if (last == "joined") {
+          again = std::move(c);
+          return true;
+        }
+        last += " " + Transcript(*c);
+        EXPECT_EQ(last, "error:UNAVAILABLE close:1013");
+        return last != "error:UNAVAILABLE close:1013";
+      },
+      absl::Seconds(30), absl::Milliseconds(200));
   ASSERT_TRUE(again) << "joins did not recover after auth came back; last: " << last;
   auto b2 = Offerer("kiosk-2", kProto, again.get());
   ASSERT_TRUE(b2);

@@ -12,6 +12,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
+#include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
@@ -41,12 +42,6 @@ class BrokenMatching final : public v1::Matching::Service {
   }
 };
 
-v1::ClientMessage Ping(const std::string& nonce) {
-  v1::ClientMessage m;
-  m.mutable_ping()->set_nonce(nonce);
-  return m;
-}
-
 void ExpectPong(WsClient& client, const std::string& nonce) {
   client.Send(Ping(nonce));
   auto pong = client.Read();
@@ -72,10 +67,7 @@ TEST(InternalErrorTest, UndeliverableMessageClosesOnlyItsSessionWith1011) {
   options.dev_mode = true;
   auto gateway = gateway::Gateway::Start(std::move(options));
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!(*gateway)->Stats().matching_connected && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  WaitFor([&] { return (*gateway)->Stats().matching_connected; }, absl::Seconds(10));
   ASSERT_TRUE((*gateway)->Stats().matching_connected);
   const uint16_t port = (*gateway)->port();
 
@@ -98,10 +90,7 @@ TEST(InternalErrorTest, UndeliverableMessageClosesOnlyItsSessionWith1011) {
 
   ExpectPong(**bystander, "after");
   (*bystander)->Close();
-  const absl::Time zero_deadline = absl::Now() + absl::Seconds(10);
-  while ((*gateway)->Stats().connections != 0 && absl::Now() < zero_deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  WaitFor([&] { return (*gateway)->Stats().connections == 0; }, absl::Seconds(10));
   EXPECT_EQ((*gateway)->Stats().connections, 0u);
   (*gateway)->Stop();
   server->Shutdown();

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/integration/wait.h"
 
 extern char** environ;
 
@@ -45,22 +46,16 @@ void Child::Signal(int sig) {
 
 std::optional<int> Child::WaitExitStatus(absl::Duration timeout) {
   if (pid_ <= 0) return status_;
-  const absl::Time deadline = absl::Now() + timeout;
-  do {
-    int status = 0;
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      status_ = status;
-      return status_;
-    }
-    if (r < 0) {
-      pid_ = -1;
-      return status_;
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  } while (absl::Now() < deadline);
-  return std::nullopt;
+  const bool ended = WaitFor(
+      [&] {
+        int status = 0;
+        const pid_t r = waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) status_ = status;
+        if (r == pid_ || r < 0) pid_ = -1;  // ended, or not ours to wait for
+        return pid_ <= 0;
+      },
+      timeout, absl::Milliseconds(5));
+  return ended ? status_ : std::nullopt;
 }
 
 void Child::Kill() {

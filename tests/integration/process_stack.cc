@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "services/auth/jwt.h"
 #include "signaling/v1/matching.grpc.pb.h"
+#include "tests/integration/wait.h"
 
 namespace signaling::testing {
 namespace {
@@ -99,17 +100,18 @@ bool ProcessStack::StartGateway() {
 }
 
 bool ProcessStack::WaitReady(uint16_t admin_port, int status, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
   int last = -1;
-  while ((last = HttpGet(admin_port, "/readyz", absl::Milliseconds(500)).status) != status) {
-    if (absl::Now() > deadline) {
-      ADD_FAILURE() << "admin port " << admin_port << ": /readyz " << last << ", not " << status
-                    << " within " << timeout;
-      return false;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
+  if (WaitFor(
+          [&] {
+            return (last = HttpGet(admin_port, "/readyz", absl::Milliseconds(500)).status) ==
+                   status;
+          },
+          timeout, absl::Milliseconds(20))) {
+    return true;
   }
-  return true;
+  ADD_FAILURE() << "admin port " << admin_port << ": /readyz " << last << ", not " << status
+                << " within " << timeout;
+  return false;
 }
 
 std::string ProcessStack::Token(const std::string& subject, const std::vector<std::string>& accept,
@@ -153,18 +155,15 @@ std::optional<double> ProcessStack::Metric(uint16_t admin_port, const std::strin
 }
 
 bool ProcessStack::WaitForZero(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    const auto m = MatchingStats();
-    const auto connections = Metric(gateway_admin, "signaling_gateway_connections");
-    if (m && m->sessions() == 0 && m->ids() == 0 && m->pairings() == 0 &&
-        m->waiting_offerers() == 0 && m->pending_verifications() == 0 && m->timers() == 0 &&
-        connections == 0.0) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
+  return WaitFor(
+      [&] {
+        const auto m = MatchingStats();
+        const auto connections = Metric(gateway_admin, "signaling_gateway_connections");
+        return m && m->sessions() == 0 && m->ids() == 0 && m->pairings() == 0 &&
+               m->waiting_offerers() == 0 && m->pending_verifications() == 0 &&
+               m->timers() == 0 && connections == 0.0;
+      },
+      timeout, absl::Milliseconds(50));
 }
 
 std::string ProcessStack::DescribeState() {

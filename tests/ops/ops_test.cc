@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/process_stack.h"
+#include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
@@ -29,23 +30,6 @@ namespace {
 constexpr char kCandidate[] = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host";
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
 constexpr char kPromtool[] = "/usr/bin/promtool";
-
-std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
-  if (!m.ok()) return "<" + std::string(m.status().message()) + ">";
-  switch (m->kind_case()) {
-    case v1::ServerMessage::kJoined: return "joined";
-    case v1::ServerMessage::kPaired: return "paired";
-    case v1::ServerMessage::kOffer: return "offer";
-    case v1::ServerMessage::kAnswer: return "answer";
-    case v1::ServerMessage::kIceCandidate: return "iceCandidate";
-    case v1::ServerMessage::kPeerLeft:
-      return "peerLeft:" + v1::PeerLeft::Reason_Name(m->peer_left().reason());
-    case v1::ServerMessage::kError: return "error:" + v1::Error::Code_Name(m->error().code());
-    case v1::ServerMessage::kGoAway: return "goAway";
-    case v1::ServerMessage::kPong: return "pong";
-    default: return "?";
-  }
-}
 
 // A joined acceptor `id` and a joined offerer, paired.
 void JoinPair(ProcessStack& s, const std::string& id, std::unique_ptr<WsClient>& a,
@@ -170,21 +154,21 @@ TEST(OpsTest, MetricsAfterScriptedSessionMix) {
 
   // Close accounting is asynchronous: poll (bounded) until the values settle,
   // then assert on the last scrape.
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  for (;;) {
-    bool all = true;
-    for (Target& t : targets) {
-      HttpResult r = HttpGet(t.port, "/metrics");
-      t.body = r.status == 200 ? r.body : "";
-      const auto m = ParseMetrics(t.body);
-      for (const auto& [key, value] : *t.expect) {
-        auto it = m.find(key);
-        if (it == m.end() || it->second != value) all = false;
-      }
-    }
-    if (all || absl::Now() > deadline) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  WaitFor(
+      [&] {
+        bool all = true;
+        for (Target& t : targets) {
+          HttpResult r = HttpGet(t.port, "/metrics");
+          t.body = r.status == 200 ? r.body : "";
+          const auto m = ParseMetrics(t.body);
+          for (const auto& [key, value] : *t.expect) {
+            auto it = m.find(key);
+            if (it == m.end() || it->second != value) all = false;
+          }
+        }
+        return all;
+      },
+      absl::Seconds(5), absl::Milliseconds(50));
   for (const Target& t : targets) {
     SCOPED_TRACE(t.name);
     ASSERT_FALSE(t.body.empty()) << "no /metrics from " << t.name;
@@ -231,26 +215,26 @@ TEST(OpsTest, PrometheusScrapesAllThree) {
       s.dir() + "/prometheus.log"));
   std::map<std::string, std::string> up;  // instance -> value
   std::string last;
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  for (;;) {
-    HttpResult r = HttpGet(prom_port, "/api/v1/query?query=up", absl::Seconds(1));
-    if (r.status == 200) {
-      last = r.body;
-      auto j = nlohmann::json::parse(r.body, nullptr, false);
-      up.clear();
-      if (!j.is_discarded() && j.value("status", "") == "success") {
-        for (const auto& sample : j["data"]["result"]) {
-          up[sample["metric"].value("instance", "")] = sample["value"][1].get<std::string>();
+  // Until all three are up, or Prometheus has exited (the log says why).
+  WaitFor(
+      [&] {
+        HttpResult r = HttpGet(prom_port, "/api/v1/query?query=up", absl::Seconds(1));
+        if (r.status == 200) {
+          last = r.body;
+          auto j = nlohmann::json::parse(r.body, nullptr, false);
+          up.clear();
+          if (!j.is_discarded() && j.value("status", "") == "success") {
+            for (const auto& sample : j["data"]["result"]) {
+              up[sample["metric"].value("instance", "")] = sample["value"][1].get<std::string>();
+            }
+          }
+          bool all = up.size() == 3;
+          for (const auto& [instance, value] : up) all = all && value == "1";
+          if (all) return true;
         }
-      }
-      bool all = up.size() == 3;
-      for (const auto& [instance, value] : up) all = all && value == "1";
-      if (all) break;
-    }
-    if (!prometheus.running() || prometheus.WaitExitStatus(absl::ZeroDuration())) break;
-    if (absl::Now() > deadline) break;
-    absl::SleepFor(absl::Milliseconds(250));
-  }
+        return !prometheus.running() || prometheus.WaitExitStatus(absl::ZeroDuration());
+      },
+      absl::Seconds(30), absl::Milliseconds(250));
   std::map<std::string, std::string> expected;
   for (uint16_t p : {s.gateway_admin, s.matching_admin, s.auth_admin}) {
     expected[absl::StrCat("127.0.0.1:", p)] = "1";
@@ -278,11 +262,11 @@ TEST(OpsTest, HealthAndDrain) {
 
   // Not ready promptly; still alive.
   int ready = 0;
-  const absl::Time ready_deadline = term + absl::Seconds(1);
-  while ((ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) != 503 &&
-         absl::Now() < ready_deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  WaitUntil(
+      [&] {
+        return (ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) == 503;
+      },
+      term + absl::Seconds(1));
   EXPECT_EQ(ready, 503) << "readyz did not turn 503 within 1 s of SIGTERM";
   EXPECT_EQ(HttpGet(s.gateway_admin, "/healthz").status, 200) << "healthz while draining";
 
@@ -330,12 +314,12 @@ TEST(OpsTest, SecondSigtermExitsAtOnce) {
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
 
   s.gateway.Signal(SIGTERM);
-  const absl::Time deadline = absl::Now() + absl::Seconds(1);
   int ready = 0;
-  while ((ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) != 503 &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  WaitFor(
+      [&] {
+        return (ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) == 503;
+      },
+      absl::Seconds(1));
   ASSERT_EQ(ready, 503) << "not draining";
   EXPECT_EQ(KindOf(a->Read(absl::Seconds(1))), "goAway");
   ASSERT_FALSE(s.gateway.WaitExitStatus(absl::Milliseconds(300)).has_value())
