@@ -11,6 +11,14 @@ bool IsToken(absl::string_view s) {
   return true;
 }
 
+bool IsIceChars(absl::string_view s, size_t min, size_t max) {
+  if (s.size() < min || s.size() > max) return false;
+  for (char c : s) {
+    if (!IsIceChar(c)) return false;
+  }
+  return true;
+}
+
 bool IsDigits(absl::string_view s, size_t max_digits) {
   if (s.empty() || s.size() > max_digits) return false;
   for (char c : s) {

@@ -24,6 +24,12 @@ constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/".
+constexpr bool IsIceChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/'; }
+
+// True when `s` is min..max ice-chars.
+bool IsIceChars(absl::string_view s, size_t min, size_t max);
+
 // True when `s` is non-empty and made of token-chars only.
 bool IsToken(absl::string_view s);
 

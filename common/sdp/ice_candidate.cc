@@ -13,6 +13,8 @@ namespace {
 using internal::Fields;
 using internal::IsAlpha;
 using internal::IsDigit;
+using internal::IsIceChar;
+using internal::IsIceChars;
 using internal::IsToken;
 using internal::ParseDecimal;
 
@@ -27,8 +29,6 @@ constexpr size_t kMaxLabel = 63;
 absl::Status Invalid(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("invalid candidate: ", why));
 }
-
-bool IsIceChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/'; }
 
 bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -223,6 +223,15 @@ absl::Status ValidateSdpMid(absl::string_view mid) {
   }
   if (!IsToken(mid)) {
     return absl::InvalidArgumentError("sdpMid must be token characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateUsernameFragment(absl::string_view ufrag) {
+  if (!IsIceChars(ufrag, kMinUsernameFragmentLength, kMaxUsernameFragmentLength)) {
+    return absl::InvalidArgumentError(absl::StrCat("usernameFragment must be ",
+                                                   kMinUsernameFragmentLength, "-",
+                                                   kMaxUsernameFragmentLength, " ice-chars"));
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,6 @@
 // Validation of trickled ICE candidates as clients send them in the
 // `iceCandidate` message (the browser's RTCIceCandidate.candidate string) and
-// of the `sdpMid` that goes with them. Pure: no I/O, no network headers, safe
+// of the `sdpMid` and `usernameFragment` that go with them. Pure: no I/O, no network headers, safe
 // on any bytes, linear in the input, thread-safe.
 #ifndef COMMON_SDP_ICE_CANDIDATE_H_
 #define COMMON_SDP_ICE_CANDIDATE_H_
@@ -24,6 +24,10 @@ struct CandidateLimits {
 // RFC 8843 allows any token; JSEP implementations cap mids at 32 characters.
 inline constexpr size_t kMaxSdpMidLength = 32;
 
+// RFC 8839 §5.4: ice-ufrag is 4 to 256 ice-chars.
+inline constexpr size_t kMinUsernameFragmentLength = 4;
+inline constexpr size_t kMaxUsernameFragmentLength = 256;
+
 // The empty candidate string signals the end of candidates
 // (RTCIceCandidateInit with candidate ""). ValidateCandidate accepts it.
 inline bool IsEndOfCandidates(absl::string_view candidate) { return candidate.empty(); }
@@ -45,9 +49,18 @@ inline bool IsEndOfCandidates(absl::string_view candidate) { return candidate.em
 // InvalidArgument with a short reason that never echoes the input.
 absl::Status ValidateCandidate(absl::string_view candidate, const CandidateLimits& limits);
 
-// Checks an `sdpMid`: 1..kMaxSdpMidLength RFC 8866 token characters.
-// Returns InvalidArgument otherwise.
+// Checks an `sdpMid` (or an a=mid value, or a tag of a=group): an RFC 5888
+// identification-tag, i.e. 1..kMaxSdpMidLength RFC 4566/8866 token
+// characters (ALPHA, DIGIT and !#$%&'*+-.^_`{|}~). Whether it names an
+// m-section of the description is the caller's check (SdpInfo::mids).
+// Returns InvalidArgument otherwise, without echoing the input.
 absl::Status ValidateSdpMid(absl::string_view mid);
+
+// Checks a candidate's `usernameFragment` (the RFC 8839 ice-ufrag):
+// kMinUsernameFragmentLength..kMaxUsernameFragmentLength ice-chars
+// (ALPHA, DIGIT, "+", "/"). Returns InvalidArgument otherwise, without
+// echoing the input.
+absl::Status ValidateUsernameFragment(absl::string_view ufrag);
 
 }  // namespace signaling::sdp
 

@@ -18,12 +18,17 @@ namespace {
 
 using internal::Fields;
 using internal::IsDigits;
+using internal::IsIceChars;
 using internal::IsToken;
 using internal::ParseDecimal;
 
 constexpr uint64_t kMaxPort = 65535;
 constexpr uint64_t kMaxPayloadType = 127;
 constexpr uint64_t kMaxSsrc = 0xFFFFFFFF;
+// RFC 8839 §5.4: ice-pwd is 22 to 256 ice-chars (ice-ufrag: see
+// kMinUsernameFragmentLength).
+constexpr size_t kMinIcePwdLength = 22;
+constexpr size_t kMaxIcePwdLength = 256;
 // Decimal fields whose value the server does not need (session ids, times,
 // bandwidths, sizes): only their shape is checked.
 constexpr size_t kMaxNumberDigits = 20;
@@ -277,7 +282,8 @@ class Validator {
     if (colon == absl::string_view::npos) {
       if (name == "rtpmap" || name == "fmtp" || name == "rtcp-fb" || name == "candidate" ||
           name == "setup" || name == "mid" || name == "ssrc" || name == "group" ||
-          name == "sctp-port" || name == "max-message-size") {
+          name == "sctp-port" || name == "max-message-size" || name == "ice-ufrag" ||
+          name == "ice-pwd") {
         return Invalid(absl::StrCat("a=", name, " needs a value"));
       }
       return absl::OkStatus();
@@ -330,8 +336,21 @@ class Validator {
       // a=group:<semantics> *(SP <identification-tag>)
       Fields fields(value);
       absl::string_view f;
+      if (!fields.Next(&f) || !IsToken(f)) return Invalid("bad a=group");
       while (fields.Next(&f)) {
-        if (!IsToken(f)) return Invalid("bad a=group");
+        if (!ValidateSdpMid(f).ok()) return Invalid("bad a=group identification-tag");
+      }
+      return absl::OkStatus();
+    }
+    if (name == "ice-ufrag") {
+      if (!IsIceChars(value, kMinUsernameFragmentLength, kMaxUsernameFragmentLength)) {
+        return Invalid("a=ice-ufrag must be 4-256 ice-chars");
+      }
+      return absl::OkStatus();
+    }
+    if (name == "ice-pwd") {
+      if (!IsIceChars(value, kMinIcePwdLength, kMaxIcePwdLength)) {
+        return Invalid("a=ice-pwd must be 22-256 ice-chars");
       }
       return absl::OkStatus();
     }

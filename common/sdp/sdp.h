@@ -54,8 +54,9 @@ struct SdpInfo {
 //  - o= has 6 fields, c= 3, t= 2 numeric; m= is `<media> <port>[/<n>]
 //    <proto> <fmt>...` with port 0-65535 and, for RTP profiles, payload
 //    types 0-127; a=rtpmap/a=fmtp/a=rtcp-fb payload types 0-127; a=mid a
-//    unique token (see ValidateSdpMid); a=candidate valid per
-//    ValidateCandidate;
+//    unique identification-tag (see ValidateSdpMid), and so is each tag of
+//    a=group; a=ice-ufrag 4-256 and a=ice-pwd 22-256 ice-chars (RFC 8839);
+//    a=candidate valid per ValidateCandidate;
 //  - kind: an offer's a=setup is always `actpass`, an answer's `active` or
 //    `passive` (RFC 8842); a description without a=setup may be either.
 // One bad line rejects the whole description. Returns what it found, or

@@ -2,11 +2,13 @@
 #include "services/matching/pairing_engine.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "common/protocol/close_code.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/matching/field_grammar.h"
 
 namespace signaling::matching {
 namespace {
@@ -170,6 +172,11 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
         SendError(out, *s, v1::Error::INVALID_STATE, "ping needs a joined session");
         break;
       }
+      if (!IsValidNonce(message.ping().nonce())) {
+        SendError(out, *s, v1::Error::INVALID_MESSAGE,
+                  "nonce must be 0-64 of A-Z a-z 0-9 - . _ ~ : + / =");
+        break;
+      }
       v1::ServerMessage pong;
       auto* p = pong.mutable_pong();
       if (message.ping().has_nonce()) p->set_nonce(message.ping().nonce());
@@ -267,6 +274,12 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
 
 void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now) {
   const bool acceptor = s.role == v1::ACCEPTOR;
+  // The subject is relayed to the peer in paired: it must follow its grammar.
+  if (!IsValidSubject(p.subject)) {
+    Fail(out, s, v1::Error::UNAUTHENTICATED, "token subject not acceptable",
+         protocol::kCloseUnauthenticated);
+    return;
+  }
   // Permission before existence: an offerer cannot probe ids it lacks.
   if (!GrantMatches(acceptor ? p.accept : p.offer, s.id)) {
     Fail(out, s, v1::Error::PERMISSION_DENIED,
@@ -340,6 +353,7 @@ void PairingEngine::Pair(Actions& out, Session& acceptor, Session& offerer, absl
     s->negotiation = Negotiation::kAwaitingOffer;
     s->answered_once = false;
     s->media_sections = 0;
+    s->mids.clear();
     s->paired_at = now;
     s->candidates = 0;
   }
@@ -407,11 +421,19 @@ absl::Status PairingEngine::CheckCandidate(const Session& s, const v1::IceCandid
       c.sdp_m_line_index() >= static_cast<uint32_t>(s.media_sections)) {
     return absl::InvalidArgumentError("sdpMLineIndex out of range");
   }
-  if (c.has_sdp_mid() && (c.sdp_mid().empty() || c.sdp_mid().size() > 32)) {
-    return absl::InvalidArgumentError("invalid sdpMid");
+  if (c.has_sdp_mid()) {
+    if (!sdp::ValidateSdpMid(c.sdp_mid()).ok()) {
+      return absl::InvalidArgumentError("sdpMid must be 1-32 identification-tag characters");
+    }
+    // When the description named its sections, the mid must be one of them.
+    const bool mids_known = std::any_of(s.mids.begin(), s.mids.end(),
+                                        [](const std::string& mid) { return !mid.empty(); });
+    if (mids_known && std::find(s.mids.begin(), s.mids.end(), c.sdp_mid()) == s.mids.end()) {
+      return absl::InvalidArgumentError("sdpMid names no m-section of the description");
+    }
   }
-  if (c.has_username_fragment() && c.username_fragment().size() > 256) {
-    return absl::InvalidArgumentError("invalid usernameFragment");
+  if (c.has_username_fragment() && !sdp::ValidateUsernameFragment(c.username_fragment()).ok()) {
+    return absl::InvalidArgumentError("usernameFragment must be 4-256 ice-chars");
   }
   return absl::OkStatus();
 }
@@ -438,22 +460,27 @@ void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::Sessio
     SendError(out, s, v1::Error::INVALID_CANDIDATE, "too many candidates in one message");
     return;
   }
+  // Inline candidates are checked against this description, not the last.
   const int previous_sections = s.media_sections;
+  std::vector<std::string> previous_mids = std::exchange(s.mids, info->mids);
   s.media_sections = info->media_sections;
   for (const auto& c : d.ice_candidates()) {
     if (absl::Status st = CheckCandidate(s, c); !st.ok()) {
       s.media_sections = previous_sections;
+      s.mids = std::move(previous_mids);
       SendError(out, s, v1::Error::INVALID_CANDIDATE, std::string(st.message()));
       return;
     }
   }
   if (s.candidates + d.ice_candidates_size() > limits_.max_candidates_per_session) {
     s.media_sections = previous_sections;
+    s.mids = std::move(previous_mids);
     SendError(out, s, v1::Error::RESOURCE_EXHAUSTED, "too many candidates in this session");
     return;
   }
   s.candidates += d.ice_candidates_size();
   peer->media_sections = info->media_sections;
+  peer->mids = s.mids;
   const Negotiation next = is_offer ? Negotiation::kAwaitingAnswer : Negotiation::kStable;
   s.negotiation = peer->negotiation = next;
   v1::ServerMessage relayed;
@@ -473,6 +500,7 @@ void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::Sessio
       Disarm(s, kNegotiation);
     }
   }
+  relayed.DiscardUnknownFields();  // a protobuf client's unknown fields stop here
   Send(out, *peer, std::move(relayed));
 }
 
@@ -494,6 +522,7 @@ void PairingEngine::HandleCandidate(Actions& out, Session& s, const v1::IceCandi
   ++counters_.relayed[2];
   v1::ServerMessage relayed;
   *relayed.mutable_ice_candidate() = c;
+  relayed.DiscardUnknownFields();  // a protobuf client's unknown fields stop here
   Send(out, *peer, std::move(relayed));
 }
 

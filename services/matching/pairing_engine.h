@@ -155,6 +155,7 @@ class PairingEngine {
     Negotiation negotiation = Negotiation::kAwaitingOffer;
     bool answered_once = false;
     int media_sections = 0;  // of the last description, 0 = unknown
+    std::vector<std::string> mids;  // its a=mid values ("" for none), empty = unknown
     absl::Time paired_at;
     absl::Time offer_at;
     absl::Time joined_at;

@@ -1,5 +1,6 @@
-// Tests for ValidateCandidate and ValidateSdpMid: candidates as Chrome and
-// Firefox trickle them, and each way a hostile client can break the grammar.
+// Tests for ValidateCandidate, ValidateSdpMid and ValidateUsernameFragment:
+// candidates as Chrome and Firefox trickle them, and each way a hostile
+// client can break the grammar.
 #include "common/sdp/ice_candidate.h"
 
 #include <string>
@@ -225,6 +226,53 @@ TEST(ValidateSdpMidTest, RefusesEmptyLongAndNonToken) {
                                  std::string("0\r\n"), std::string("a\0b", 3)}) {
     EXPECT_TRUE(absl::IsInvalidArgument(ValidateSdpMid(mid))) << mid;
   }
+}
+
+// RFC 5888 identification-tag = RFC 4566 token: every token character is
+// accepted, including the punctuation browsers never use.
+TEST(ValidateSdpMidTest, AcceptsEveryTokenCharacter) {
+  EXPECT_TRUE(ValidateSdpMid("!#$%&'*+-.^_`{|}~").ok());
+  EXPECT_TRUE(ValidateSdpMid("AZaz09").ok());
+}
+
+TEST(ValidateSdpMidTest, RefusesMarkupQuotesAndSeparators) {
+  for (absl::string_view mid : {"<script>", "0>", "\"0\"", "0\\", "0/1", "(0)", "0,1", "0;", "0=1",
+                                "a@b", "[0]", "0?", "\x7f", "\t0"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ValidateSdpMid(mid))) << mid;
+  }
+}
+
+// ------------------------------------------------------ usernameFragment
+
+TEST(ValidateUsernameFragmentTest, AcceptsBrowserUfragsAndTheLengthBounds) {
+  for (absl::string_view ufrag : {"EsAw", "Xk9f", "b93020d5", "a+b/", "C7YQ+/9z"}) {
+    EXPECT_TRUE(ValidateUsernameFragment(ufrag).ok()) << ufrag;
+  }
+  EXPECT_TRUE(ValidateUsernameFragment(std::string(kMinUsernameFragmentLength, 'u')).ok());
+  EXPECT_TRUE(ValidateUsernameFragment(std::string(kMaxUsernameFragmentLength, 'u')).ok());
+}
+
+TEST(ValidateUsernameFragmentTest, RefusesLengthsOutsideFourTo256) {
+  for (size_t n : {size_t{0}, size_t{1}, kMinUsernameFragmentLength - 1,
+                   kMaxUsernameFragmentLength + 1, size_t{10000}}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ValidateUsernameFragment(std::string(n, 'u')))) << n;
+  }
+}
+
+TEST(ValidateUsernameFragmentTest, RefusesAnythingButIceChars) {
+  for (const std::string& ufrag :
+       {std::string("<b>EsAw"), std::string("EsAw\r\n"), std::string("Es\0Aw", 5),
+        std::string("Es Aw"), std::string("Es-Aw"), std::string("Es_Aw"), std::string("EsAw="),
+        std::string("\"EsAw\""), std::string("Es\\Aw"), std::string("Es\xc3\xa9w"),
+        std::string("EsAw\x7f")}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ValidateUsernameFragment(ufrag))) << ufrag;
+  }
+}
+
+TEST(ValidateUsernameFragmentTest, ErrorDoesNotEchoTheInput) {
+  const absl::Status status = ValidateUsernameFragment("SECRET<b>");
+  ASSERT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_EQ(status.message().find("SECRET"), absl::string_view::npos) << status;
 }
 
 }  // namespace

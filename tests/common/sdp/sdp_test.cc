@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -408,6 +409,18 @@ std::vector<HostileCase> HostileCases() {
       {"MidTwiceInSection", MinimalInserting(11, "a=mid:1")},
       {"MidAtSessionLevel", MinimalInserting(5, "a=mid:0")},
       {"DuplicateMids", Sdp(Concat(MinimalOfferLines(), AudioSectionLines("0")))},
+      {"MidMarkup", MinimalWith("a=mid:", "a=mid:<b>SECRET</b>")},
+      {"MidQuoted", MinimalWith("a=mid:", "a=mid:\"SECRET\"")},
+      {"MidNonAscii", MinimalWith("a=mid:", "a=mid:SECRET\xc3\xa9")},
+      {"GroupTagMarkup", MinimalWith("a=group:", "a=group:BUNDLE <SECRET>")},
+      {"GroupTagTooLong", MinimalWith("a=group:", "a=group:BUNDLE " + std::string(33, 'm'))},
+      {"IceUfragTooShort", MinimalWith("a=ice-ufrag:", "a=ice-ufrag:SEC")},
+      {"IceUfragTooLong", MinimalWith("a=ice-ufrag:", "a=ice-ufrag:" + std::string(257, 'u'))},
+      {"IceUfragMarkup", MinimalWith("a=ice-ufrag:", "a=ice-ufrag:<SECRET>")},
+      {"IceUfragSpace", MinimalWith("a=ice-ufrag:", "a=ice-ufrag:SECRET X")},
+      {"IcePwdTooShort", MinimalWith("a=ice-pwd:", "a=ice-pwd:" + std::string(21, 'p'))},
+      {"IcePwdTooLong", MinimalWith("a=ice-pwd:", "a=ice-pwd:" + std::string(257, 'p'))},
+      {"IcePwdMarkup", MinimalWith("a=ice-pwd:", "a=ice-pwd:SECRET<script>ppppppppppppp")},
       {"BadAttributeName", MinimalInserting(8, "a=ice options:x")},
   };
   return cases;
@@ -464,6 +477,25 @@ TEST(ValidateSdpTest, SessionLevelFieldsInRfcOrderAreAccepted) {
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->media_sections, 3);
   EXPECT_EQ(info->mids, (std::vector<std::string>{"", "", ""}));
+}
+
+// RFC 8839 §5.4: ufrag 4-256 ice-chars, pwd 22-256; the bounds are inclusive.
+TEST(ValidateSdpTest, IceUfragAndPwdAtTheirLengthBoundsAreAccepted) {
+  for (const auto& [ufrag, pwd] :
+       {std::make_pair(std::string(4, 'u'), std::string(22, 'p')),
+        std::make_pair(std::string(256, 'u'), std::string(256, 'p')),
+        std::make_pair(std::string("a+b/"), std::string("5PKmxt+7mUzms+RnR8YL+kJ9"))}) {
+    const std::string sdp = Sdp(
+        Replace(Replace(MinimalOfferLines(), "a=ice-ufrag:", absl::StrCat("a=ice-ufrag:", ufrag)),
+                "a=ice-pwd:", absl::StrCat("a=ice-pwd:", pwd)));
+    EXPECT_TRUE(Offer(sdp).ok()) << Offer(sdp);
+  }
+}
+
+// Identification tags of a=group follow the a=mid grammar, up to 32 characters.
+TEST(ValidateSdpTest, GroupTagsOfTokenCharactersUpTo32AreAccepted) {
+  EXPECT_TRUE(Offer(MinimalWith("a=group:", "a=group:BUNDLE 0 " + std::string(32, 'm'))).ok());
+  EXPECT_TRUE(Offer(MinimalWith("a=group:", "a=group:LS")).ok());
 }
 
 TEST(ValidateSdpTest, NonRtpSectionAcceptsTokenFormats) {
