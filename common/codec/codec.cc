@@ -355,7 +355,8 @@ class FastDecoder {
 };
 
 // Appends `s` as a JSON string, escaping as protobuf's JSON printer does
-// for ASCII; false on invalid UTF-8 (the general path then decides).
+// for ASCII; false on anything else (the general path then decides: the
+// printer escapes some non-ASCII, such as C1 controls and U+2028).
 bool AppendString(std::string* out, const std::string& s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
@@ -364,12 +365,7 @@ bool AppendString(std::string* out, const std::string& s) {
   const unsigned char* run = p;
   while (p < end) {
     const unsigned char c = *p;
-    if (c >= 0x80) {
-      const size_t n = Utf8Length(p, end);
-      if (n == 0) return false;
-      p += n;
-      continue;
-    }
+    if (c >= 0x80) return false;
     if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != 0x7F) {
       ++p;
       continue;
