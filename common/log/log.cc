@@ -1,16 +1,14 @@
-// JSON-lines loggers and redaction helpers; see log.h.
+// Component loggers, events and rate limiting; see log.h.
 #include "common/log/log.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace signaling::log {
@@ -18,9 +16,23 @@ namespace {
 
 absl::Mutex g_mu;
 spdlog::level::level_enum g_level ABSL_GUARDED_BY(g_mu) = spdlog::level::info;
-absl::flat_hash_map<std::string, absl::Time>& LastLogged() {
+
+absl::flat_hash_map<std::string, absl::Time>& LastLogged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
   static auto* map = new absl::flat_hash_map<std::string, absl::Time>();
   return *map;
+}
+
+void UseJson(spdlog::logger& logger) {
+  logger.set_formatter(std::make_unique<JsonFormatter>());
+  // spdlog's own error report ("[*** LOG ERROR ***] …") is not JSON; say
+  // it as a line of the component instead.
+  logger.set_error_handler([name = logger.name()](const std::string& error) {
+    std::string line = absl::StrCat(
+        R"({"ts":")", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+        R"(","level":"error","component":")", JsonEscape(name), R"(","msg":"log error: )",
+        JsonEscape(error), "\"}\n");
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  });
 }
 
 }  // namespace
@@ -38,56 +50,66 @@ std::shared_ptr<spdlog::logger> Get(const std::string& component) {
   absl::MutexLock lock(&g_mu);
   if (auto existing = spdlog::get(component)) return existing;
   auto logger = spdlog::stderr_logger_mt(component);
-  logger->set_pattern(
-      R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","component":"%n","msg":"%v"})");
+  UseJson(*logger);
   logger->set_level(g_level);
   return logger;
 }
 
-std::string Redact(std::string_view id) {
-  // Not a secret hash: enough to correlate lines without revealing the id.
-  const size_t hash = std::hash<std::string_view>{}(id);
-  return absl::StrFormat("#%08x", static_cast<uint32_t>(hash ^ (hash >> 32)));
+std::shared_ptr<spdlog::logger> NewLogger(const std::string& component, spdlog::sink_ptr sink) {
+  auto logger = std::make_shared<spdlog::logger>(component, std::move(sink));
+  UseJson(*logger);
+  logger->set_level(spdlog::level::trace);
+  return logger;
 }
 
-std::string RedactIp(std::string_view ip) {
-  if (ip.find(':') != std::string_view::npos) {
-    std::vector<absl::string_view> parts =
-        absl::StrSplit(absl::string_view(ip.data(), ip.size()), ':');
-    if (parts.size() > 3) parts.resize(3);
-    return absl::StrCat(absl::StrJoin(parts, ":"), "::/48");
+void Field::AppendTo(std::string* out) const {
+  out->append(",\"");
+  AppendJsonEscaped(key_, out);
+  if (kind_ == kMillis) out->append("_ms");
+  out->append("\":");
+  switch (kind_) {
+    case kString:
+      out->push_back('"');
+      AppendJsonEscaped(str_, out);
+      out->push_back('"');
+      break;
+    case kInt:
+    case kMillis: absl::StrAppend(out, int_); break;
+    case kUint: absl::StrAppend(out, uint_); break;
+    case kBool: out->append(bool_ ? "true" : "false"); break;
+    case kDouble:
+      // JSON has no NaN or infinity.
+      if (std::isfinite(double_)) {
+        absl::StrAppend(out, double_);
+      } else {
+        out->append("null");
+      }
+      break;
   }
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(absl::string_view(ip.data(), ip.size()), '.');
-  if (parts.size() != 4) return "?";
-  return absl::StrCat(parts[0], ".", parts[1], ".", parts[2], ".0/24");
 }
 
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
+void Event(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view name,
+           std::initializer_list<Field> fields) {
+  if (!logger.should_log(level)) return;
+  std::string body = "\"event\":\"";
+  AppendJsonEscaped(name, &body);
+  body.push_back('"');
+  for (const Field& field : fields) field.AppendTo(&body);
+  // The source marks the payload as escaped fields for JsonFormatter.
+  logger.log(spdlog::source_loc{internal::kEventSource, 1, ""}, level,
+             spdlog::string_view_t(body.data(), body.size()));
 }
 
 bool ShouldLog(std::string_view cause, absl::Duration interval) {
-  const absl::Time now = absl::Now();
+  return ShouldLog(cause, interval, absl::Now());
+}
+
+bool ShouldLog(std::string_view cause, absl::Duration interval, absl::Time now) {
   absl::MutexLock lock(&g_mu);
-  auto [it, inserted] = LastLogged().try_emplace(std::string(cause), now);
+  auto& last = LastLogged();
+  const absl::string_view key(cause.data(), cause.size());
+  if (last.size() >= kMaxCauses && !last.contains(key)) last.clear();
+  auto [it, inserted] = last.try_emplace(std::string(cause), now);
   if (inserted) return true;
   if (now - it->second < interval) return false;
   it->second = now;
