@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
 #include "tests/integration/stack.h"
+#include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
@@ -22,23 +23,6 @@ namespace {
 constexpr char kCandidateA[] = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host";
 constexpr char kCandidateB[] =
     "candidate:842163049 1 udp 1677729535 198.51.100.7 61000 typ srflx raddr 0.0.0.0 rport 0";
-
-std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m) {
-  if (!m.ok()) return "<" + std::string(m.status().message()) + ">";
-  switch (m->kind_case()) {
-    case v1::ServerMessage::kJoined: return "joined";
-    case v1::ServerMessage::kPaired: return "paired";
-    case v1::ServerMessage::kOffer: return "offer";
-    case v1::ServerMessage::kAnswer: return "answer";
-    case v1::ServerMessage::kIceCandidate: return "iceCandidate";
-    case v1::ServerMessage::kPeerLeft:
-      return "peerLeft:" + v1::PeerLeft::Reason_Name(m->peer_left().reason());
-    case v1::ServerMessage::kError: return "error:" + v1::Error::Code_Name(m->error().code());
-    case v1::ServerMessage::kGoAway: return "goAway";
-    case v1::ServerMessage::kPong: return "pong";
-    default: return "?";
-  }
-}
 
 class SignalTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -244,14 +228,16 @@ TEST_P(SignalTest, AuthServiceDownFailsClosedWithUnavailable) {
   EXPECT_EQ(KindOf(a.Read()), "error:UNAVAILABLE");
   EXPECT_EQ(a.WaitClose(), 1013);
   stack_.StartAuth();
-  // Once it is back, joins work again.
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    WsClient& again = Connect();
-    again.Send(JoinAcceptor(stack_.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
-    if (KindOf(again.Read()) == "joined") return;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  ADD_FAILURE() << "joins did not recover after the auth service came back";
+  // Once it is back, joins work again (matching's channel reconnects on its
+  // own backoff: retry, bounded).
+  const bool recovered = WaitFor(
+      [&] {
+        WsClient& again = Connect();
+        again.Send(JoinAcceptor(stack_.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
+        return KindOf(again.Read()) == "joined";
+      },
+      absl::Seconds(10), absl::Milliseconds(100));
+  EXPECT_TRUE(recovered) << "joins did not recover after the auth service came back";
 }
 
 TEST_P(SignalTest, InvalidStateIsNotFatal) {
@@ -439,7 +425,9 @@ class SilentListener {
 TEST(MatchingShutdownTest, WaitsForAVerificationInFlight) {
   SilentListener verifier;
   ASSERT_NE(verifier.port(), 0);
-  constexpr absl::Duration kDeadline = absl::Milliseconds(800);
+  // Long enough that the verification is surely still in flight when the
+  // wait below sees it, however slow the machine.
+  constexpr absl::Duration kDeadline = absl::Seconds(3);
   Stack stack(StackOptions{.matching = [&](matching::MatchingServerOptions& o) {
     o.auth_target = absl::StrCat("127.0.0.1:", verifier.port());
     o.verify_deadline = kDeadline;
@@ -448,10 +436,8 @@ TEST(MatchingShutdownTest, WaitsForAVerificationInFlight) {
   ASSERT_TRUE(client.ok());
   const absl::Time joined_at = absl::Now();
   (*client)->Send(JoinAcceptor(stack.Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
-  while (stack.matching().Stats().pending_verifications() == 0 &&
-         absl::Now() - joined_at < absl::Seconds(5)) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  WaitFor([&] { return stack.matching().Stats().pending_verifications() != 0; }, kDeadline,
+          absl::Milliseconds(5));
   ASSERT_EQ(stack.matching().Stats().pending_verifications(), 1u);
   stack.matching().Shutdown(absl::Milliseconds(100));
   EXPECT_GE(absl::Now() - joined_at, kDeadline) << "Shutdown returned with the call in flight";
