@@ -17,19 +17,11 @@ fi
 build_dir=$(realpath -m "$1")
 seconds=${2:-20}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-jobs=${FUZZ_BUILD_JOBS:-2}
+# shellcheck source=tests/fuzz/targets.sh
+source "$repo/tests/fuzz/targets.sh"
+targets=("${fuzz_targets[@]}")
 
-targets=(fuzz_sdp fuzz_candidate fuzz_json_codec)
-declare -A seeds=([fuzz_sdp]=sdp [fuzz_candidate]=candidate
-                  [fuzz_json_codec]=json)
-declare -A max_len=([fuzz_sdp]=40000 [fuzz_candidate]=2048
-                    [fuzz_json_codec]=70000)
-
-cmake -S "$repo" -B "$build_dir" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ \
-  -DSIGNALING_FUZZ=ON -DSIGNALING_SANITIZE=ON >/dev/null
-cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
+fuzz_build "$build_dir" "$repo" "${targets[@]}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -39,14 +31,14 @@ for target in "${targets[@]}"; do
   corpus="$work/$target"
   artifacts="$build_dir/fuzz-artifacts/$target/"
   mkdir -p "$corpus" "$artifacts"
-  cp -r "$repo/tests/fuzz/corpus/${seeds[$target]}/." "$corpus/"
+  cp -r "$repo/tests/fuzz/corpus/${fuzz_seeds[$target]}/." "$corpus/"
   rm -f "$corpus/.gitattributes"
   log="$work/$target.log"
-  echo "== $target: ${seconds}s on a copy of corpus/${seeds[$target]}"
+  echo "== $target: ${seconds}s on a copy of corpus/${fuzz_seeds[$target]}"
   status=0
   (cd "$work" && "$build_dir/tests/fuzz/$target" \
       -max_total_time="$seconds" -print_final_stats=1 \
-      -max_len="${max_len[$target]}" -timeout=10 -rss_limit_mb=2048 \
+      -max_len="${fuzz_max_len[$target]}" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$artifacts" "$corpus") >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

@@ -1,0 +1,2 @@
+2
+eyJhbGciOiJIUzI1NiJ9.e30.c2ln
