@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "services/auth/jwt.h"
 #include "signaling/v1/matching.grpc.pb.h"
+#include "tests/integration/log_lines.h"
 #include "tests/integration/wait.h"
 
 namespace signaling::testing {
@@ -46,6 +47,10 @@ ProcessStack::~ProcessStack() {
   gateway.Kill();
   matching.Kill();
   auth.Kill();
+  // Every line the services wrote must be a JSON log line.
+  for (const char* name : {"auth", "matching", "gateway"}) {
+    ExpectJsonLogLines(dir_ + "/" + name + ".log");
+  }
   if (::testing::Test::HasFailure()) {
     for (const char* name : {"auth", "matching", "gateway"}) {
       std::string log = ReadFile(dir_ + "/" + name + ".log");
