@@ -1,6 +1,7 @@
 // libFuzzer target for the JWT verifier (services/auth/jwt.h), which takes
 // the untrusted bytes of every join and refresh. Keys of each algorithm are
-// made once; the first input byte picks how the rest becomes a token:
+// made once; the first input byte picks how the rest becomes a token (bits
+// 0-1), the signer (bits 2-6) and the verifier's options (bit 7):
 //   mode 0: the bytes are the token, as a client sent it;
 //   mode 1: the bytes are a token whose signature the target replaces with
 //           its signer's over everything before the last '.';
@@ -152,7 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   const Setup& setup = Setups()[control >> 7];
   const int mode = control & 3;
-  const Signer* signer = mode == 0 ? nullptr : &signaling::fuzz::Signers()[(control >> 2) & 15];
+  const Signer* signer = mode == 0 ? nullptr : &signaling::fuzz::Signers()[(control >> 2) & 31];
 
   std::string token;
   if (mode == 0) {

@@ -33,8 +33,8 @@ struct Signer {
   EVP_PKEY* public_key;
 };
 
-// Sixteen signers, indexed by four bits of the input: the real keys (RS256,
-// slow to sign, once), the confusions and none.
+// 32 signers, indexed by five bits of the input: the real keys (RS256, slow
+// to sign, once), the confusions and none, then HS256 again.
 const std::vector<Signer>& Signers();
 
 // A verifier over the four keys (public halves only) with `options`.
