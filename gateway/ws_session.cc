@@ -23,6 +23,12 @@ constexpr size_t kNextReadBytes = 16 * 1024;
 // How long a close handshake may take before the socket is torn down.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 
+// The gateway's logger, looked up once (log::Get takes a lock).
+spdlog::logger& Log() {
+  static const auto* logger = new std::shared_ptr<spdlog::logger>(log::Get("gateway"));
+  return **logger;
+}
+
 bool IsNormalEnd(const beast::error_code& ec) {
   return ec == websocket::error::closed || ec == asio::error::operation_aborted ||
          ec == asio::error::eof || ec == asio::error::connection_reset;
@@ -93,6 +99,12 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
   accepted_ = true;
   gateway_->Register(conn_, this->shared_from_this());
   gateway_->metrics.Opened();
+  if (Log().should_log(spdlog::level::debug)) {
+    log::Event(Log(), spdlog::level::debug, "session.opened",
+               {{"conn", conn_},
+                {"ip", log::RedactIp(client_ip_)},
+                {"transport", subprotocol_ == Subprotocol::kProto ? "proto" : "json"}});
+  }
   v1::ConnectionInfo info;
   info.set_client_ip(client_ip_);
   info.set_bearer_token(std::move(bearer_));
@@ -160,6 +172,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
     RefuseMalformed(std::string(message.status().message()));
   } else {
     gateway_->metrics.MessageIn();
+    ++messages_in_;
     gateway_->relay->Send(conn_, generation_, *std::move(message));
   }
   DoRead();
@@ -169,7 +182,9 @@ template <class NextLayer>
 void WsSession<NextLayer>::RefuseMalformed(const std::string& why) {
   gateway_->metrics.Invalid();
   if (log::ShouldLog("invalid-message")) {
-    log::Get("gateway")->info("refused a message: {}", log::JsonEscape(why));
+    log::Event(
+        Log(), spdlog::level::info, "session.refused",
+        {{"conn", conn_}, {"session", session_tag_}, {"code", "INVALID_MESSAGE"}, {"reason", why}});
   }
   v1::ServerMessage error;
   error.mutable_error()->set_code(v1::Error::INVALID_MESSAGE);
@@ -213,6 +228,14 @@ void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message)
     FailInternal("a message without a kind from matching");
     return;
   }
+  if (message.has_joined()) {
+    // The same tag as on matching's lines for this session.
+    session_tag_ = log::Redact(message.joined().session_id());
+    log::Event(Log(), spdlog::level::debug, "session.joined",
+               {{"conn", conn_},
+                {"session", session_tag_},
+                {"role", v1::Role_Name(message.joined().role())}});
+  }
   Deliver(message);
 }
 
@@ -243,6 +266,7 @@ void WsSession<NextLayer>::PostKill() {
 template <class NextLayer>
 void WsSession<NextLayer>::Deliver(const v1::ServerMessage& message) {
   gateway_->metrics.MessageOut();
+  ++messages_out_;
   if (subprotocol_ == Subprotocol::kJson) {
     Enqueue(codec::EncodeServerJson(message), true);
   } else {
@@ -378,6 +402,20 @@ void WsSession<NextLayer>::End() {
     int code = close_started_ ? close_reason_.code : ws_.reason().code;
     if (code == 0) code = 1006;
     gateway_->metrics.Closed(code);
+    if (Log().should_log(spdlog::level::debug)) {
+      const std::string_view cause = close_started_ ? std::string_view(close_reason_.reason.data(),
+                                                                       close_reason_.reason.size())
+                                     : ws_.reason().code == 0 ? "connection lost"
+                                                              : "closed by the client";
+      log::Event(Log(), spdlog::level::debug, "session.ended",
+                 {{"conn", conn_},
+                  {"session", session_tag_},
+                  {"code", code},
+                  {"cause", cause},
+                  {"duration", absl::FromChrono(Clock::now() - opened_at_)},
+                  {"in", messages_in_},
+                  {"out", messages_out_}});
+    }
   }
   idle_timer_.cancel();
   DropQueued();

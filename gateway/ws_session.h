@@ -114,6 +114,12 @@ class WsSession final : public Connection,
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point close_requested_at_;
   TokenBucket control_frames_;
+  // For the session.* log lines: when the connection opened, messages in
+  // and out, and the hashed session id once matching said joined.
+  std::chrono::steady_clock::time_point opened_at_ = std::chrono::steady_clock::now();
+  uint64_t messages_in_ = 0;
+  uint64_t messages_out_ = 0;
+  std::string session_tag_;
 };
 
 }  // namespace signaling::gateway
