@@ -172,17 +172,17 @@ void Gateway::Impl::Accept() {
   });
 }
 
-int Gateway::Impl::Admit(const std::string& ip) {
+Admission Gateway::Impl::Admit(const std::string& ip) {
   absl::MutexLock lock(&mu_);
-  if (admitted_ >= options.max_connections) return 503;
-  size_t& count = per_ip_[ip];
-  if (count >= options.max_connections_per_ip) {
-    if (count == 0) per_ip_.erase(ip);
-    return 429;
+  const auto it = per_ip_.find(ip);
+  const Admission verdict =
+      AdmitConnection(admitted_, options.max_connections, it == per_ip_.end() ? 0 : it->second,
+                      options.max_connections_per_ip);
+  if (verdict == Admission::kAdmitted) {
+    ++per_ip_[ip];
+    ++admitted_;
   }
-  ++count;
-  ++admitted_;
-  return 0;
+  return verdict;
 }
 
 void Gateway::Impl::Release(const std::string& ip) {

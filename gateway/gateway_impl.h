@@ -37,9 +37,9 @@ class Gateway::Impl final : public RelayListener, public std::enable_shared_from
   absl::Status Init();
   void Accept();
 
-  // Admission before an upgrade: 0 when admitted (the slot is then held
-  // until Release), else the HTTP status to refuse with (503 or 429).
-  int Admit(const std::string& ip);
+  // Admission before an upgrade; when kAdmitted the slot is held until
+  // Release.
+  Admission Admit(const std::string& ip);
   void Release(const std::string& ip);
   uint64_t NextConn() { return next_conn_.fetch_add(1) + 1; }
   void Register(uint64_t conn, const std::shared_ptr<Connection>& session);

@@ -133,16 +133,20 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
     Refuse("draining", http::status::service_unavailable, "draining\n");
     return;
   }
-  if (const int refused = gateway_->Admit(client_ip); refused != 0) {
+  if (const Admission admission = gateway_->Admit(client_ip);
+      admission != Admission::kAdmitted) {
+    // The verdict becomes an HTTP status here, where the refusal is written.
+    const bool per_ip = admission == Admission::kPerIpCap;
+    const http::status status =
+        per_ip ? http::status::too_many_requests : http::status::service_unavailable;
     if (log::ShouldLog("admission")) {
       log::Get("gateway")->info("refused an upgrade from {}: status {}", log::RedactIp(client_ip),
-                                refused);
+                                static_cast<unsigned>(status));
     }
-    if (refused == 429) {
-      Refuse("per_ip_cap", http::status::too_many_requests,
-             "too many connections from this address\n");
+    if (per_ip) {
+      Refuse("per_ip_cap", status, "too many connections from this address\n");
     } else {
-      Refuse("capacity", http::status::service_unavailable, "at capacity\n");
+      Refuse("capacity", status, "at capacity\n");
     }
     return;
   }

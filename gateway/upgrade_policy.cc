@@ -100,4 +100,11 @@ std::optional<Subprotocol> ChooseSubprotocol(std::string_view header, bool prese
   return std::nullopt;
 }
 
+Admission AdmitConnection(size_t admitted, size_t max_connections, size_t from_ip,
+                          size_t max_connections_per_ip) {
+  if (admitted >= max_connections) return Admission::kAtCapacity;
+  if (from_ip >= max_connections_per_ip) return Admission::kPerIpCap;
+  return Admission::kAdmitted;
+}
+
 }  // namespace signaling::gateway

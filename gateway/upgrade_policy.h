@@ -1,8 +1,11 @@
 // Decisions on an HTTP upgrade request, pure and testable: which Origin is
-// allowed, which client IP to account, which subprotocol to speak.
+// allowed, which client IP to account, which subprotocol to speak, whether
+// one more connection fits. Verdicts are typed; the HTTP session maps them
+// to statuses where it writes the refusal.
 #ifndef GATEWAY_UPGRADE_POLICY_H_
 #define GATEWAY_UPGRADE_POLICY_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +54,19 @@ std::string ClientIp(std::string_view peer_ip, const TrustedProxies& trusted,
 // the client offers; JSON when it offers none; nullopt when it offers only
 // unknown ones.
 std::optional<Subprotocol> ChooseSubprotocol(std::string_view header, bool present);
+
+// The verdict on admitting one more connection before its upgrade.
+enum class Admission {
+  kAdmitted,
+  kAtCapacity,  // the gateway already holds max_connections
+  kPerIpCap,    // this client IP already holds max_connections_per_ip
+};
+
+// Whether one more connection fits, given the connections the gateway
+// holds (`admitted`) and those of the client's IP (`from_ip`). The
+// gateway-wide cap is checked first.
+Admission AdmitConnection(size_t admitted, size_t max_connections, size_t from_ip,
+                          size_t max_connections_per_ip);
 
 }  // namespace signaling::gateway
 

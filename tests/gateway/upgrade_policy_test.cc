@@ -1,5 +1,5 @@
 // The upgrade decisions: exact Origin match, client IP from trusted
-// proxies only, subprotocol choice.
+// proxies only, subprotocol choice, admission under the connection caps.
 #include "gateway/upgrade_policy.h"
 
 #include "gtest/gtest.h"
@@ -72,6 +72,31 @@ TEST(ChooseSubprotocol, FirstKnownOneOrJson) {
             Subprotocol::kJson);
   EXPECT_EQ(ChooseSubprotocol("chat, superchat", true), std::nullopt);
   EXPECT_EQ(ChooseSubprotocol("", true), std::nullopt);
+}
+
+TEST(AdmitConnection, AdmitsBelowBothCaps) {
+  EXPECT_EQ(AdmitConnection(/*admitted=*/0, /*max_connections=*/10, /*from_ip=*/0,
+                            /*max_connections_per_ip=*/2),
+            Admission::kAdmitted);
+  // The last free slot on each cap.
+  EXPECT_EQ(AdmitConnection(9, 10, 1, 2), Admission::kAdmitted);
+}
+
+TEST(AdmitConnection, GatewayCapFirst) {
+  EXPECT_EQ(AdmitConnection(10, 10, 0, 2), Admission::kAtCapacity);
+  EXPECT_EQ(AdmitConnection(11, 10, 0, 2), Admission::kAtCapacity);
+  // Both caps reached: the gateway's wins (a 503, not a 429).
+  EXPECT_EQ(AdmitConnection(10, 10, 2, 2), Admission::kAtCapacity);
+}
+
+TEST(AdmitConnection, PerIpCap) {
+  EXPECT_EQ(AdmitConnection(3, 10, 2, 2), Admission::kPerIpCap);
+  EXPECT_EQ(AdmitConnection(3, 10, 5, 2), Admission::kPerIpCap);
+}
+
+TEST(AdmitConnection, ZeroCapsAdmitNobody) {
+  EXPECT_EQ(AdmitConnection(0, 0, 0, 2), Admission::kAtCapacity);
+  EXPECT_EQ(AdmitConnection(0, 10, 0, 0), Admission::kPerIpCap);
 }
 
 }  // namespace
