@@ -8,6 +8,7 @@
 // the audit table in docs/coverage.md. Markup, CR/LF and NUL bytes are
 // refused with the contract's code and never relayed; valid values are
 // relayed exactly.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,7 +19,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "signaling/v1/matching.grpc.pb.h"
 #include "tests/hostile/hostile_fixture.h"
 
 namespace signaling::testing {
@@ -257,22 +260,30 @@ bool HasUnknownFields(const google::protobuf::Message& m) {
   return copy->ByteSizeLong() != m.ByteSizeLong();
 }
 
-// The protobuf parser keeps unknown fields; the server must not pass them on.
+// The protobuf parser keeps unknown fields; the server must not pass them
+// on. The gateway's decoder drops them from WebSocket clients; an internal
+// service's Matching.Session stream reaches the engine directly, which
+// drops them from everything it relays.
 TEST_F(HostileTest, UnknownFieldsOfAProtobufClientAreNotRelayed) {
-  std::vector<std::unique_ptr<WsClient>> proto;
-  for (int i = 0; i < 2; ++i) {
-    auto c = WsClient::Connect(port(), "signaling.v1.proto");
-    ASSERT_TRUE(c.ok()) << c.status();
-    proto.push_back(std::move(*c));
-  }
-  WsClient& a = *proto[0];
-  WsClient& b = *proto[1];
+  auto acceptor = WsClient::Connect(port(), "signaling.v1.proto");
+  ASSERT_TRUE(acceptor.ok()) << acceptor.status();
+  WsClient& a = **acceptor;
   a.Send(JoinAcceptor(stack().Token("kiosk-owner", {"kiosk-*"}, {}), "kiosk-7"));
   ASSERT_EQ(KindOf(a.Read()), "joined");
-  b.Send(JoinOfferer(stack().Token("user-42", {}, {"kiosk-*"}), "kiosk-7"));
-  ASSERT_EQ(KindOf(b.Read()), "joined");
+
+  auto stub = v1::Matching::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", stack().matching_port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + stack().Token("user-42", {}, {"kiosk-*"}));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->Session(&context);
+  ASSERT_TRUE(stream->Write(JoinOfferer("", "kiosk-7")));
+  v1::ServerMessage in;
+  ASSERT_TRUE(stream->Read(&in));
+  ASSERT_EQ(KindOf(in), "joined");
+  ASSERT_TRUE(stream->Read(&in));
+  ASSERT_EQ(KindOf(in), "paired");
   ASSERT_EQ(KindOf(a.Read()), "paired");
-  ASSERT_EQ(KindOf(b.Read()), "paired");
 
   v1::ClientMessage offer = OfferWithInline(CandidateWith("0", 0));
   v1::SessionDescription* d = offer.mutable_offer();
@@ -282,7 +293,7 @@ TEST_F(HostileTest, UnknownFieldsOfAProtobufClientAreNotRelayed) {
       ->MutableUnknownFields(inline_candidate)
       ->AddLengthDelimited(15, std::string("\0\r\n", 3));
   ASSERT_TRUE(HasUnknownFields(offer));
-  b.Send(offer);
+  ASSERT_TRUE(stream->Write(offer));
   auto got = a.Read();
   ASSERT_EQ(KindOf(got), "offer");
   EXPECT_FALSE(HasUnknownFields(*got)) << got->DebugString();
@@ -291,10 +302,23 @@ TEST_F(HostileTest, UnknownFieldsOfAProtobufClientAreNotRelayed) {
   v1::ClientMessage candidate = CandidateWith("0", 0);
   v1::IceCandidate* c = candidate.mutable_ice_candidate();
   c->GetReflection()->MutableUnknownFields(c)->AddVarint(42, 1);
-  b.Send(candidate);
+  ASSERT_TRUE(stream->Write(candidate));
   got = a.Read();
   ASSERT_EQ(KindOf(got), "iceCandidate");
   EXPECT_FALSE(HasUnknownFields(*got)) << got->DebugString();
+
+  // The same from a protobuf WebSocket client, the other way.
+  a.Send(candidate);
+  ASSERT_TRUE(stream->Read(&in));
+  ASSERT_EQ(KindOf(in), "iceCandidate");
+  EXPECT_FALSE(HasUnknownFields(in)) << in.DebugString();
+
+  ASSERT_TRUE(stream->Write(Leave()));
+  EXPECT_EQ(KindOf(a.Read()), "peerLeft:LEFT");
+  stream->WritesDone();
+  while (stream->Read(&in)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace
