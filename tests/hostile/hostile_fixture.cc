@@ -79,7 +79,9 @@ Stack* HostileTest::stack_ = nullptr;
 
 // The default configuration; the only change: auth-failure throttling raised
 // (RaiseAuthThrottle).
-void HostileTest::SetUpTestSuite() { stack_ = new Stack(StackOptions{.matching = RaiseAuthThrottle}); }
+void HostileTest::SetUpTestSuite() {
+  stack_ = new Stack(StackOptions{.matching = RaiseAuthThrottle});
+}
 
 void HostileTest::TearDownTestSuite() {
   delete stack_;
@@ -108,6 +110,14 @@ int HostileTest::Status(const std::string& request) {
 std::unique_ptr<Raw> HostileTest::Upgraded() {
   auto raw = std::make_unique<Raw>(port());
   EXPECT_TRUE(raw->Upgrade()) << raw->head();
+  return raw;
+}
+
+std::unique_ptr<Raw> HostileTest::Joined() {
+  auto raw = std::make_unique<Raw>(port());
+  EXPECT_EQ(
+      RawJoin(*raw, JoinJson(stack().Token("kiosk-owner", {"kiosk-*"}, {}), "ACCEPTOR", "kiosk-7")),
+      "joined");
   return raw;
 }
 

@@ -76,6 +76,11 @@ class HostileTest : public ::testing::Test {
   // A raw upgraded connection.
   std::unique_ptr<Raw> Upgraded();
 
+  // A raw connection upgraded and joined as the acceptor "kiosk-7": the
+  // join deadline no longer runs, so what a case sends next is read to its
+  // end however slowly.
+  std::unique_ptr<Raw> Joined();
+
   // An acceptor "kiosk-7" and an offerer, joined and paired.
   std::pair<WsClient*, WsClient*> Pair();
 

@@ -165,8 +165,8 @@ bool ProcessStack::WaitForZero(absl::Duration timeout) {
         const auto m = MatchingStats();
         const auto connections = Metric(gateway_admin, "signaling_gateway_connections");
         return m && m->sessions() == 0 && m->ids() == 0 && m->pairings() == 0 &&
-               m->waiting_offerers() == 0 && m->pending_verifications() == 0 &&
-               m->timers() == 0 && connections == 0.0;
+               m->waiting_offerers() == 0 && m->pending_verifications() == 0 && m->timers() == 0 &&
+               connections == 0.0;
       },
       timeout, absl::Milliseconds(50));
 }

@@ -214,8 +214,7 @@ void RawWsClient::Close() {
 
 void RawWsClient::Run(bool& done, absl::Duration timeout) {
   ioc_.restart();
-  ioc_.run_for(
-      std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
+  ioc_.run_for(std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
   if (!done) {
     boost::system::error_code ignored;
     sock_.cancel(ignored);

@@ -193,7 +193,7 @@ TEST_P(SignalTest, PeerNotFoundAfterWaitMs) {
 }
 
 TEST_P(SignalTest, WaitingOffererIsPairedWhenTheAcceptorArrives) {
-  WsClient& b = Offerer("kiosk-9", "user-42", 5000);
+  WsClient& b = Offerer("kiosk-9", "user-42", 30000);  // the cap: ample time for the acceptor
   WsClient& a = Acceptor("kiosk-9");
   EXPECT_EQ(KindOf(a.Read()), "paired");
   EXPECT_EQ(KindOf(b.Read()), "paired");

@@ -244,9 +244,12 @@ TEST(OpsTest, PrometheusScrapesAllThree) {
   prometheus.Kill();
 }
 
+// The grace is long enough that what it promises (the pairing still
+// served) is checked well inside it, however slow the machine.
 TEST(OpsTest, HealthAndDrain) {
+  constexpr absl::Duration kGrace = absl::Seconds(5);
   ProcessStackOptions options;
-  options.drain_grace_ms = 1500;
+  options.drain_grace_ms = absl::ToInt64Milliseconds(kGrace);
   ProcessStack s(options);
   ASSERT_TRUE(s.Start());
   std::unique_ptr<WsClient> a, b;
@@ -266,31 +269,32 @@ TEST(OpsTest, HealthAndDrain) {
       [&] {
         return (ready = HttpGet(s.gateway_admin, "/readyz", absl::Milliseconds(500)).status) == 503;
       },
-      term + absl::Seconds(1));
-  EXPECT_EQ(ready, 503) << "readyz did not turn 503 within 1 s of SIGTERM";
+      term + absl::Seconds(2));
+  EXPECT_EQ(ready, 503) << "readyz did not turn 503 within 2 s of SIGTERM";
   EXPECT_EQ(HttpGet(s.gateway_admin, "/healthz").status, 200) << "healthz while draining";
 
   // Both sides are told to go away.
   for (WsClient* c : {a.get(), b.get()}) {
-    auto m = c->Read(absl::Seconds(1));
+    auto m = c->Read(absl::Seconds(2));
     ASSERT_EQ(KindOf(m), "goAway");
     EXPECT_EQ(m->go_away().reconnect_after_ms(), 500u);
   }
 
   // The pairing is still served during the grace period.
   b->Send(Candidate(kCandidate));
-  auto relayed = a->Read(absl::Seconds(1));
+  auto relayed = a->Read(absl::Seconds(2));
   EXPECT_EQ(KindOf(relayed), "iceCandidate");
   if (relayed.ok()) EXPECT_EQ(relayed->ice_candidate().candidate(), kCandidate);
-  EXPECT_LT(absl::Now() - term, absl::Milliseconds(1500)) << "relay checked after the grace";
   a->Send(Answer(kTestAnswer));
-  EXPECT_EQ(KindOf(b->Read(absl::Seconds(1))), "answer");
+  EXPECT_EQ(KindOf(b->Read(absl::Seconds(2))), "answer");
+  EXPECT_LT(absl::Now() - term, kGrace) << "relay checked after the grace";
 
   // After the grace: closed with 1001, not before.
-  EXPECT_EQ(a->WaitClose(absl::Seconds(5)), 1001);
+  EXPECT_EQ(a->WaitClose(kGrace + absl::Seconds(5)), 1001);
   const absl::Duration closed_after = absl::Now() - term;
   EXPECT_EQ(b->WaitClose(absl::Seconds(5)), 1001);
-  EXPECT_GE(closed_after, absl::Milliseconds(1400)) << "closed before the drain grace ended";
+  EXPECT_GE(closed_after, kGrace - absl::Milliseconds(100))
+      << "closed before the drain grace ended";
 
   const auto gw = s.gateway.WaitExitStatus(absl::Seconds(5));
   ASSERT_TRUE(gw.has_value()) << "gateway did not exit after the drain";
