@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/log/log.h"
 #include "common/protocol/close_code.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/matching/field_grammar.h"
@@ -17,6 +19,41 @@ namespace {
 const char* StateName(int state) {
   static const char* kNames[] = {"awaiting_join", "verifying", "waiting", "registered", "paired"};
   return kNames[state];
+}
+
+// Session lines (common/log, see docs/operations.md "Logs"). The time of
+// the engine call in progress: session.ended's duration where the caller
+// (Fail, CloseAll) was not given one; never before the last activity
+// (CloseAll may run on a thread of no earlier call). One call, one thread.
+thread_local absl::Time t_call_time;
+
+spdlog::logger& Log() {
+  static const auto* logger = new std::shared_ptr<spdlog::logger>(log::Get("matching"));
+  return **logger;
+}
+
+template <class Session>
+void LogEnded(const Session& s, uint32_t code, std::string_view cause) {
+  if (!Log().should_log(spdlog::level::debug)) return;
+  log::Event(Log(), spdlog::level::debug, "session.ended",
+             {{"session", log::Redact(s.session_id)},
+              {"code", code},
+              {"cause", cause},
+              {"duration", std::max(t_call_time, s.last_activity) - s.connected_at},
+              {"in", s.messages_in},
+              {"out", s.messages_out}});
+}
+
+// Every refusal at debug; otherwise one per error code per 10 s at info.
+void LogRefused(const std::string& session_id, v1::Error::Code code) {
+  const std::string& name = v1::Error::Code_Name(code);
+  spdlog::level::level_enum level = spdlog::level::debug;
+  if (!Log().should_log(level)) {
+    level = spdlog::level::info;
+    if (!Log().should_log(level) || !log::ShouldLog(absl::StrCat("refused:", name))) return;
+  }
+  log::Event(Log(), level, "session.refused",
+             {{"session", log::Redact(session_id)}, {"code", name}});
 }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
@@ -62,6 +99,7 @@ std::string PairingEngine::NewSessionId() {
 
 Actions PairingEngine::Open(SessionKey key, ConnectionMeta meta, absl::Time now) {
   Actions out;
+  t_call_time = now;
   auto session =
       std::make_unique<Session>(key, TokenBucket(limits_.rate_per_second, limits_.rate_burst, now));
   session->meta = std::move(meta);
@@ -71,6 +109,10 @@ Actions PairingEngine::Open(SessionKey key, ConnectionMeta meta, absl::Time now)
   Session& s = *session;
   sessions_[key] = std::move(session);
   Arm(s, kJoinDeadline, now + limits_.join_deadline);
+  if (Log().should_log(spdlog::level::debug)) {
+    log::Event(Log(), spdlog::level::debug, "session.opened",
+               {{"session", log::Redact(s.session_id)}, {"ip", log::RedactIp(s.meta.client_ip)}});
+  }
   return out;
 }
 
@@ -82,6 +124,7 @@ void PairingEngine::Send(Actions& out, Session& to, v1::ServerMessage message) {
 void PairingEngine::SendError(Actions& out, Session& to, v1::Error::Code code,
                               const std::string& text) {
   ++counters_.refused[v1::Error::Code_Name(code)];
+  LogRefused(to.session_id, code);
   v1::ServerMessage m;
   m.mutable_error()->set_code(code);
   m.mutable_error()->set_message(text);
@@ -92,6 +135,7 @@ void PairingEngine::Fail(Actions& out, Session& s, v1::Error::Code code, const s
                          uint32_t close_code) {
   SendError(out, s, code, text);
   const SessionKey key = s.key;
+  LogEnded(s, close_code, text);
   Release(s);
   out.push_back(CloseAction{key, close_code, text});
 }
@@ -100,6 +144,7 @@ void PairingEngine::CloseSession(Actions& out, Session& s, uint32_t code, const 
                                  v1::PeerLeft::Reason peer_reason, absl::Time now) {
   if (s.state == State::kPaired) EndPairing(out, s, peer_reason, false, now);
   const SessionKey key = s.key;
+  LogEnded(s, code, reason);
   Release(s);
   out.push_back(CloseAction{key, code, reason});
 }
@@ -123,6 +168,7 @@ void PairingEngine::Release(Session& s) {
 
 Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& message, absl::Time now) {
   Actions out;
+  t_call_time = now;
   Session* s = Find(key);
   if (s == nullptr) return out;
   ++s->messages_in;
@@ -230,6 +276,7 @@ void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join, a
 Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
                                   const absl::StatusOr<Principal>& principal, absl::Time now) {
   Actions out;
+  t_call_time = now;
   Session* s = Find(key);
   if (s == nullptr || s->verify_request != request) return out;
   s->verify_request = 0;
@@ -311,6 +358,12 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
     j->set_target_id(s.id);
   }
   Send(out, s, std::move(joined));
+  if (Log().should_log(spdlog::level::debug)) {
+    log::Event(Log(), spdlog::level::debug, "session.joined",
+               {{"session", log::Redact(s.session_id)},
+                {"role", v1::Role_Name(s.role)},
+                {"id", log::Redact(s.id)}});
+  }
 
   if (acceptor) {
     s.state = State::kRegistered;
@@ -371,6 +424,14 @@ void PairingEngine::Pair(Actions& out, Session& acceptor, Session& offerer, absl
   v1::ServerMessage to_offerer;
   to_offerer.mutable_paired()->mutable_peer()->set_subject(acceptor.principal.subject);
   Send(out, offerer, std::move(to_offerer));
+  if (Log().should_log(spdlog::level::debug)) {
+    for (const auto& [self, peer] :
+         {std::pair{&acceptor, &offerer}, std::pair{&offerer, &acceptor}}) {
+      log::Event(Log(), spdlog::level::debug, "session.paired",
+                 {{"session", log::Redact(self->session_id)},
+                  {"peer_session", log::Redact(peer->session_id)}});
+    }
+  }
 }
 
 void PairingEngine::EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason reason,
@@ -392,6 +453,7 @@ void PairingEngine::EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason re
     // An offerer's session exists for one pairing: it ends with it.
     const SessionKey key = other->key;
     other->state = State::kRegistered;  // no longer paired: Release skips it
+    LogEnded(*other, protocol::kCloseNormal, "pairing ended");
     Release(*other);
     out.push_back(CloseAction{key, protocol::kCloseNormal, "pairing ended"});
   } else {
@@ -528,15 +590,18 @@ void PairingEngine::HandleCandidate(Actions& out, Session& s, const v1::IceCandi
 
 Actions PairingEngine::OnTransportClosed(SessionKey key, absl::Time now) {
   Actions out;
+  t_call_time = now;
   Session* s = Find(key);
   if (s == nullptr) return out;
   if (s->state == State::kPaired) EndPairing(out, *s, v1::PeerLeft::DISCONNECTED, false, now);
+  LogEnded(*s, 0, "transport closed");
   Release(*s);
   return out;
 }
 
 Actions PairingEngine::Disconnect(const std::string& peer_id, absl::Time now, bool* found) {
   Actions out;
+  t_call_time = now;
   std::optional<SessionKey> key = directory_->Find(peer_id);
   Session* s = key ? Find(*key) : nullptr;
   *found = s != nullptr;
@@ -565,6 +630,7 @@ Actions PairingEngine::CloseAll(uint32_t code, const std::string& reason,
       ++counters_.pairings_ended[v1::PeerLeft::DISCONNECTED];
     }
     Send(out, *s, go_away);
+    LogEnded(*s, code, reason);
     Release(*s);
     out.push_back(CloseAction{key, code, reason});
   }
@@ -589,6 +655,7 @@ absl::Time PairingEngine::NextDeadline() const {
 
 Actions PairingEngine::Advance(absl::Time now) {
   Actions out;
+  t_call_time = now;
   while (!timers_.empty() && std::get<0>(*timers_.begin()) <= now) {
     const auto [at, key, timer] = *timers_.begin();
     timers_.erase(timers_.begin());
@@ -622,6 +689,7 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
       if (offerer == nullptr) break;
       EndPairing(out, *offerer, v1::PeerLeft::TIMEOUT, true, now);
       const SessionKey key = offerer->key;
+      LogEnded(*offerer, protocol::kCloseNormal, "negotiation timed out");
       Release(*offerer);
       out.push_back(CloseAction{key, protocol::kCloseNormal, "negotiation timed out"});
       break;
