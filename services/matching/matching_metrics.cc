@@ -1,6 +1,9 @@
 // Matching metrics; see matching_metrics.h.
 #include "services/matching/matching_metrics.h"
 
+#include <utility>
+#include <vector>
+
 namespace signaling::matching {
 namespace {
 
@@ -98,17 +101,37 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   return absl::OkStatus();
 }
 
-void MatchingMetrics::Sample(PairingEngine& engine) {
+EngineSnapshot TakeSnapshot(PairingEngine& engine) {
+  EngineSnapshot snapshot;
+  snapshot.stats = engine.Stats();
+  snapshot.sessions_by_role = engine.SessionsByRole();
+  EngineCounters& c = engine.counters();
+  // The samples are moved, not copied: the rest of the counters is small.
+  std::vector<double> join_to_paired = std::move(c.join_to_paired_seconds);
+  std::vector<double> offer_to_answer = std::move(c.offer_to_answer_seconds);
+  c.join_to_paired_seconds.clear();
+  c.offer_to_answer_seconds.clear();
+  snapshot.counters = c;
+  snapshot.counters.join_to_paired_seconds = std::move(join_to_paired);
+  snapshot.counters.offer_to_answer_seconds = std::move(offer_to_answer);
+  return snapshot;
+}
+
+void MatchingMetrics::Collect(absl::FunctionRef<EngineSnapshot()> take) {
+  absl::MutexLock lock(&collect_mu_);
+  Mirror(take());
+}
+
+void MatchingMetrics::Mirror(const EngineSnapshot& snapshot) {
   if (sessions_ == nullptr) return;
-  const v1::Stats stats = engine.Stats();
-  const auto by_role = engine.SessionsByRole();
+  const auto& by_role = snapshot.sessions_by_role;
   sessions_->With({{"role", "ACCEPTOR"}}).Set(by_role[v1::ACCEPTOR]);
   sessions_->With({{"role", "OFFERER"}}).Set(by_role[v1::OFFERER]);
   sessions_->With({{"role", "NONE"}}).Set(by_role[v1::ROLE_UNSPECIFIED]);
-  ids_->Set(stats.ids());
-  pairings_->Set(stats.pairings());
-  waiting_->Set(stats.waiting_offerers());
-  EngineCounters& c = engine.counters();
+  ids_->Set(snapshot.stats.ids);
+  pairings_->Set(snapshot.stats.pairings);
+  waiting_->Set(snapshot.stats.waiting_offerers);
+  const EngineCounters& c = snapshot.counters;
   joins_->RaiseTo(c.joins);
   pairings_started_->RaiseTo(c.pairings_started);
   pairings_completed_->RaiseTo(c.pairings_completed);
@@ -123,8 +146,6 @@ void MatchingMetrics::Sample(PairingEngine& engine) {
   auth_throttled_->RaiseTo(c.auth_throttled);
   for (double v : c.join_to_paired_seconds) join_to_paired_->Observe(v);
   for (double v : c.offer_to_answer_seconds) offer_to_answer_->Observe(v);
-  c.join_to_paired_seconds.clear();
-  c.offer_to_answer_seconds.clear();
 }
 
 void MatchingMetrics::VerifyDone(bool ok, bool unavailable, double seconds) {

@@ -1,23 +1,46 @@
-// The matching service's Prometheus metrics, sampled from the engine at
-// scrape time (no lock taken on the hot path beyond the engine's own).
+// The matching service's Prometheus metrics. At scrape time the engine's
+// counters are copied under its lock (TakeSnapshot) and mirrored into the
+// metric families after the lock is released (Mirror), so that a scrape
+// does not stall the engine while it updates metrics.
 #ifndef SERVICES_MATCHING_MATCHING_METRICS_H_
 #define SERVICES_MATCHING_MATCHING_METRICS_H_
 
-#include <atomic>
-#include <functional>
+#include <array>
+#include <cstddef>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "common/metrics/metrics.h"
 #include "services/matching/pairing_engine.h"
 
 namespace signaling::matching {
 
+// What a scrape mirrors, taken from the engine in one go.
+struct EngineSnapshot {
+  EngineStats stats;
+  std::array<size_t, 3> sessions_by_role{};  // indexed by v1::Role
+  EngineCounters counters;                   // the latency samples since the last one
+};
+
+// Copies the engine's counters and moves its latency samples out (the
+// engine starts collecting anew). Call with the engine locked; touches no
+// metric.
+EngineSnapshot TakeSnapshot(PairingEngine& engine);
+
 class MatchingMetrics {
  public:
   // Registers the families in `registry`.
   absl::Status Register(metrics::Registry& registry);
-  // Copies the engine's counters and gauges; call with the engine locked.
-  void Sample(PairingEngine& engine);
+  // One scrape: calls `take` (which locks the engine just long enough to
+  // return TakeSnapshot) and mirrors its result with no engine lock held.
+  // Scrapes are serialized, so that a gauge never goes back to an older
+  // snapshot. Thread-safe.
+  void Collect(absl::FunctionRef<EngineSnapshot()> take) ABSL_LOCKS_EXCLUDED(collect_mu_);
+  // Mirrors a snapshot into the families (counters raised to its totals,
+  // samples observed). No-op until Register() succeeded.
+  void Mirror(const EngineSnapshot& snapshot);
 
   void VerifyDone(bool ok, bool unavailable, double seconds);
   // kind: "relay" or "session". No-ops until Register() succeeded.
@@ -30,6 +53,7 @@ class MatchingMetrics {
     if (gauge != nullptr) gauge->Inc(delta);
   }
 
+  absl::Mutex collect_mu_;
   metrics::GaugeFamily* sessions_ = nullptr;
   metrics::Gauge* ids_ = nullptr;
   metrics::Gauge* pairings_ = nullptr;

@@ -17,6 +17,7 @@
 #include "common/net/grpc_server.h"
 #include "common/net/grpc_tls.h"
 #include "services/matching/pairing_engine.h"
+#include "signaling/v1/matching.pb.h"
 
 namespace signaling::matching {
 

@@ -1,0 +1,65 @@
+// The gRPC server and the Matching RPC entry points; see matching_service.h.
+#include "services/matching/matching_service.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/net/grpc_server.h"
+#include "common/net/grpc_tls.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/matching/relay_reactor.h"
+#include "services/matching/session_reactor.h"
+
+namespace signaling::matching {
+
+MatchingService::MatchingService(const MatchingServerOptions& options, SessionRouter* router,
+                                 MatchingMetrics* metrics)
+    : router_(router),
+      metrics_(metrics),
+      relay_batch_bytes_(options.relay_batch_bytes),
+      max_stream_queue_bytes_(options.max_stream_queue_bytes),
+      admin_(router) {}
+
+absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
+    const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics) {
+  auto credentials = net::ServerCredentials(options.server_tls);
+  if (!credentials.ok()) return credentials.status();
+  std::unique_ptr<MatchingService> service(new MatchingService(options, router, metrics));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, *credentials, &service->port_);
+  builder.RegisterService(service.get());
+  builder.RegisterService(&service->admin_);
+  // Relay batches carry many sessions' messages: sends may be larger.
+  net::ApplyServerLimits(builder,
+                         {options.max_message_bytes, options.max_message_bytes * 64,
+                          options.max_concurrent_streams, 64},
+                         "matching");
+  service->server_ = builder.BuildAndStart();
+  if (service->server_ == nullptr || service->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  service->server_->GetHealthCheckService()->SetServingStatus(true);
+  return service;
+}
+
+grpc::ServerBidiReactor<v1::RelayUp, v1::RelayDown>* MatchingService::Relay(
+    grpc::CallbackServerContext* context) {
+  return NewRelayReactor(context, router_, metrics_, relay_batch_bytes_, max_stream_queue_bytes_);
+}
+
+grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>* MatchingService::Session(
+    grpc::CallbackServerContext* context) {
+  return NewSessionReactor(context, router_, metrics_, max_stream_queue_bytes_);
+}
+
+void MatchingService::SetNotServing() {
+  server_->GetHealthCheckService()->SetServingStatus(false);
+}
+
+void MatchingService::Shutdown(absl::Duration grace) {
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+}
+
+}  // namespace signaling::matching
