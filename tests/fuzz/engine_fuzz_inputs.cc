@@ -182,7 +182,12 @@ absl::StatusOr<matching::Principal> PickVerdict(FuzzedDataProvider& in, absl::Ti
     default: break;
   }
   matching::Principal p;
-  p.subject = in.ConsumeBool() ? "alice" : "bob";
+  switch (in.ConsumeIntegralInRange<int>(0, 7)) {
+    case 0: p.subject = ""; break;
+    case 1: p.subject = "<b>mallory</b>\r\n"; break;
+    case 2: p.subject = in.ConsumeRandomLengthString(24); break;
+    default: p.subject = in.ConsumeBool() ? "alice" : "bob"; break;
+  }
   p.accept = PickGrants(in);
   p.offer = PickGrants(in);
   const absl::Duration ttl[] = {-absl::Seconds(1), absl::ZeroDuration(), absl::Seconds(1),

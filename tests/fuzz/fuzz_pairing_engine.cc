@@ -7,6 +7,8 @@
 // are open and which verifications are pending:
 //   - actions only name open sessions: nothing is sent to a session after
 //     its CloseAction or its transport closed, no session is closed twice;
+//   - an offer, answer or candidate is relayed once, to the other side, as
+//     it was sent (unknown fields aside);
 //   - a closed session leaves nothing behind: the counts of Stats(),
 //     ListSessions() and SessionsByRole() follow the model exactly, calls
 //     for it are ignored, and no deadline is left due after Advance;
@@ -28,6 +30,7 @@
 #include "common/codec/codec.h"
 #include "common/protocol/close_code.h"
 #include "google/protobuf/stubs/logging.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/matching/pairing_engine.h"
 #include "tests/fuzz/engine_fuzz_inputs.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -156,9 +159,44 @@ class Harness {
   }
 
   void Message(SessionKey key, signaling::v1::ClientMessage message) {
+    // What a relay must carry, copied before the message is handed over.
+    signaling::v1::ClientMessage sent = message;
+    sent.DiscardUnknownFields();
     Actions actions = engine_.OnMessage(key, std::move(message), now_);
     if (!open_.count(key)) FUZZ_CHECK(actions.empty());
+    CheckRelays(key, sent, actions);
     Apply(std::move(actions));
+  }
+
+  // An offer, answer or candidate reaches the other side as it was sent
+  // (unknown fields aside), once; nothing else is relayed.
+  static void CheckRelays(SessionKey from, const signaling::v1::ClientMessage& sent,
+                          const Actions& actions) {
+    using signaling::v1::ServerMessage;
+    using MessageDifferencer = google::protobuf::util::MessageDifferencer;
+    int relays = 0;
+    for (const matching::Action& action : actions) {
+      const auto* send = std::get_if<matching::SendAction>(&action);
+      if (send == nullptr) continue;
+      const ServerMessage& m = send->message;
+      const google::protobuf::Message* relayed = nullptr;
+      const google::protobuf::Message* original = nullptr;
+      if (m.kind_case() == ServerMessage::kOffer) {
+        relayed = &m.offer();
+        original = sent.has_offer() ? &sent.offer() : nullptr;
+      } else if (m.kind_case() == ServerMessage::kAnswer) {
+        relayed = &m.answer();
+        original = sent.has_answer() ? &sent.answer() : nullptr;
+      } else if (m.kind_case() == ServerMessage::kIceCandidate) {
+        relayed = &m.ice_candidate();
+        original = sent.has_ice_candidate() ? &sent.ice_candidate() : nullptr;
+      }
+      if (relayed == nullptr) continue;
+      ++relays;
+      FUZZ_CHECK(original != nullptr && send->to != from);
+      FUZZ_CHECK(MessageDifferencer::Equals(*relayed, *original));
+    }
+    FUZZ_CHECK(relays <= 1);
   }
 
   void Answer(FuzzedDataProvider& in) {
