@@ -15,16 +15,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "services/auth/principal.h"  // what a valid token grants
 
 namespace signaling::auth {
-
-// What a valid token grants.
-struct Principal {
-  std::string subject;
-  std::vector<std::string> accept;
-  std::vector<std::string> offer;
-  absl::Time expires_at;
-};
 
 // A verification key: `kid`, its one allowed algorithm, and the file that
 // holds it (HS256: the raw secret, at least 32 bytes; otherwise a PEM

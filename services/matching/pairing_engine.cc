@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "common/log/log.h"
 #include "common/protocol/close_code.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/matching/field_grammar.h"
 
 namespace signaling::matching {
@@ -54,10 +53,6 @@ void LogRefused(const std::string& session_id, v1::Error::Code code) {
   }
   log::Event(Log(), level, "session.refused",
              {{"session", log::Redact(session_id)}, {"code", name}});
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
 }  // namespace
@@ -166,7 +161,7 @@ void PairingEngine::Release(Session& s) {
   sessions_.erase(s.key);  // destroys s
 }
 
-Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& message, absl::Time now) {
+Actions PairingEngine::OnMessage(SessionKey key, v1::ClientMessage message, absl::Time now) {
   Actions out;
   t_call_time = now;
   Session* s = Find(key);
@@ -193,11 +188,15 @@ Actions PairingEngine::OnMessage(SessionKey key, const v1::ClientMessage& messag
         HandleJoin(out, *s, message.join(), now);
       }
       break;
-    case v1::ClientMessage::kOffer: HandleDescription(out, *s, message.offer(), true, now); break;
-    case v1::ClientMessage::kAnswer:
-      HandleDescription(out, *s, message.answer(), false, now);
+    case v1::ClientMessage::kOffer:
+      HandleDescription(out, *s, std::move(*message.mutable_offer()), true, now);
       break;
-    case v1::ClientMessage::kIceCandidate: HandleCandidate(out, *s, message.ice_candidate()); break;
+    case v1::ClientMessage::kAnswer:
+      HandleDescription(out, *s, std::move(*message.mutable_answer()), false, now);
+      break;
+    case v1::ClientMessage::kIceCandidate:
+      HandleCandidate(out, *s, std::move(*message.mutable_ice_candidate()));
+      break;
     case v1::ClientMessage::kLeave: HandleLeave(out, *s, now); break;
     case v1::ClientMessage::kRefresh: {
       if (!joined || s->verify_request != 0) {
@@ -500,7 +499,7 @@ absl::Status PairingEngine::CheckCandidate(const Session& s, const v1::IceCandid
   return absl::OkStatus();
 }
 
-void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d,
+void PairingEngine::HandleDescription(Actions& out, Session& s, v1::SessionDescription&& d,
                                       bool is_offer, absl::Time now) {
   Session* peer = s.state == State::kPaired && s.peer ? Find(*s.peer) : nullptr;
   const bool allowed =
@@ -546,12 +545,13 @@ void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::Sessio
   const Negotiation next = is_offer ? Negotiation::kAwaitingAnswer : Negotiation::kStable;
   s.negotiation = peer->negotiation = next;
   v1::ServerMessage relayed;
+  // Moved, not copied: the SDP and candidates go to the peer as they came.
   if (is_offer) {
-    *relayed.mutable_offer() = d;
+    *relayed.mutable_offer() = std::move(d);
     s.offer_at = peer->offer_at = now;
     ++counters_.relayed[0];
   } else {
-    *relayed.mutable_answer() = d;
+    *relayed.mutable_answer() = std::move(d);
     ++counters_.relayed[1];
     if (counters_.offer_to_answer_seconds.size() < EngineCounters::kMaxSamples) {
       counters_.offer_to_answer_seconds.push_back(absl::ToDoubleSeconds(now - s.offer_at));
@@ -566,7 +566,7 @@ void PairingEngine::HandleDescription(Actions& out, Session& s, const v1::Sessio
   Send(out, *peer, std::move(relayed));
 }
 
-void PairingEngine::HandleCandidate(Actions& out, Session& s, const v1::IceCandidate& c) {
+void PairingEngine::HandleCandidate(Actions& out, Session& s, v1::IceCandidate&& c) {
   Session* peer = s.state == State::kPaired && s.peer ? Find(*s.peer) : nullptr;
   if (peer == nullptr) {
     SendError(out, s, v1::Error::INVALID_STATE, "candidates need a pairing");
@@ -583,7 +583,7 @@ void PairingEngine::HandleCandidate(Actions& out, Session& s, const v1::IceCandi
   ++s.candidates;
   ++counters_.relayed[2];
   v1::ServerMessage relayed;
-  *relayed.mutable_ice_candidate() = c;
+  *relayed.mutable_ice_candidate() = std::move(c);
   relayed.DiscardUnknownFields();  // a protobuf client's unknown fields stop here
   Send(out, *peer, std::move(relayed));
 }
@@ -701,16 +701,14 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
   }
 }
 
-v1::Stats PairingEngine::Stats() const {
-  v1::Stats stats;
-  stats.set_sessions(sessions_.size());
-  stats.set_ids(directory_->size());
-  stats.set_pairings(pairings_);
-  size_t waiting = 0;
-  for (const auto& [_, q] : waiting_) waiting += q.size();
-  stats.set_waiting_offerers(waiting);
-  stats.set_pending_verifications(pending_verifications_);
-  stats.set_timers(timers_.size());
+EngineStats PairingEngine::Stats() const {
+  EngineStats stats;
+  stats.sessions = sessions_.size();
+  stats.ids = directory_->size();
+  stats.pairings = pairings_;
+  for (const auto& [_, q] : waiting_) stats.waiting_offerers += q.size();
+  stats.pending_verifications = pending_verifications_;
+  stats.timers = timers_.size();
   return stats;
 }
 
@@ -723,23 +721,22 @@ std::array<size_t, 3> PairingEngine::SessionsByRole() const {
   return counts;
 }
 
-std::vector<v1::SessionInfo> PairingEngine::ListSessions() const {
-  std::vector<v1::SessionInfo> list;
+std::vector<SessionView> PairingEngine::ListSessions() const {
+  std::vector<SessionView> list;
   list.reserve(sessions_.size());
   for (const auto& [_, s] : sessions_) {
-    v1::SessionInfo info;
-    info.set_session_id(s->session_id);
-    info.set_role(s->role);
-    if (s->role == v1::ACCEPTOR) info.set_peer_id(s->id);
-    if (s->role == v1::OFFERER) info.set_target_id(s->id);
-    info.set_subject(s->principal.subject);
-    info.set_state(StateName(static_cast<int>(s->state)));
-    info.set_client_ip(s->meta.client_ip);
-    *info.mutable_connected_at() = ToProto(s->connected_at);
-    *info.mutable_last_activity() = ToProto(s->last_activity);
-    info.set_messages_in(s->messages_in);
-    info.set_messages_out(s->messages_out);
-    list.push_back(std::move(info));
+    list.push_back(SessionView{
+        .session_id = s->session_id,
+        .role = s->role,
+        .id = s->id,
+        .subject = s->principal.subject,
+        .state = StateName(static_cast<int>(s->state)),
+        .client_ip = s->meta.client_ip,
+        .connected_at = s->connected_at,
+        .last_activity = s->last_activity,
+        .messages_in = s->messages_in,
+        .messages_out = s->messages_out,
+    });
   }
   return list;
 }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <variant>
 #include <vector>
@@ -27,9 +28,9 @@
 #include "common/ratelimit/token_bucket.h"
 #include "common/sdp/ice_candidate.h"
 #include "common/sdp/sdp.h"
+#include "services/auth/principal.h"
 #include "services/matching/acceptor_directory.h"
 #include "services/matching/auth_throttle.h"
-#include "signaling/v1/matching.pb.h"
 #include "signaling/v1/signaling.pb.h"
 
 namespace signaling::matching {
@@ -52,13 +53,10 @@ struct EngineLimits {
   AuthThrottleLimits auth_throttle;
 };
 
-// What a verified token grants; see services/auth.
-struct Principal {
-  std::string subject;
-  std::vector<std::string> accept;
-  std::vector<std::string> offer;
-  absl::Time expires_at;
-};
+// What a verified token grants: the verifier's own type (auth::Principal,
+// services/auth/principal.h), converted from the wire once, at the
+// verifier client.
+using Principal = auth::Principal;
 
 // What the transport knows of a session when it opens.
 struct ConnectionMeta {
@@ -87,6 +85,31 @@ using Actions = std::vector<Action>;
 // Why a session's transport ended, for the peer's peerLeft.
 enum class CloseCause { kDisconnected };
 
+// The engine's counts (the admin API's GetStats reports them, converted to
+// the wire in admin_wire.h).
+struct EngineStats {
+  uint64_t sessions = 0;  // open sessions, joined or not
+  uint64_t ids = 0;       // registered acceptor ids
+  uint64_t pairings = 0;  // live pairings
+  uint64_t waiting_offerers = 0;
+  uint64_t pending_verifications = 0;
+  uint64_t timers = 0;  // armed deadlines
+};
+
+// One open session as the admin API lists it (admin_wire.h converts it).
+struct SessionView {
+  std::string session_id;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  std::string id;  // peerId (acceptor) or targetId (offerer), once joined
+  std::string subject;
+  std::string_view state;  // "awaiting_join", "verifying", "waiting", "registered", "paired"
+  std::string client_ip;
+  absl::Time connected_at;
+  absl::Time last_activity;
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+};
+
 // Observable events for metrics; the adapter may ignore them.
 struct EngineCounters {
   uint64_t joins = 0;
@@ -111,8 +134,9 @@ class PairingEngine {
 
   // A transport opened; `key` is chosen by the adapter and must be new.
   Actions Open(SessionKey key, ConnectionMeta meta, absl::Time now);
-  // A client message arrived on `key`'s transport.
-  Actions OnMessage(SessionKey key, const v1::ClientMessage& message, absl::Time now);
+  // A client message arrived on `key`'s transport. Taken by value: what is
+  // relayed (SDPs, candidates) is moved into the peer's message, not copied.
+  Actions OnMessage(SessionKey key, v1::ClientMessage message, absl::Time now);
   // The verifier answered request `request` of `key`.
   Actions OnVerified(SessionKey key, uint64_t request, const absl::StatusOr<Principal>& principal,
                      absl::Time now);
@@ -128,10 +152,10 @@ class PairingEngine {
   // The earliest armed deadline, or InfiniteFuture.
   absl::Time NextDeadline() const;
 
-  v1::Stats Stats() const;
+  EngineStats Stats() const;
   // Open sessions indexed by v1::Role (ROLE_UNSPECIFIED: not joined yet).
   std::array<size_t, 3> SessionsByRole() const;
-  std::vector<v1::SessionInfo> ListSessions() const;
+  std::vector<SessionView> ListSessions() const;
   EngineCounters& counters() { return counters_; }
 
  private:
@@ -187,9 +211,10 @@ class PairingEngine {
   void Release(Session& s);
 
   void HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now);
-  void HandleDescription(Actions& out, Session& s, const v1::SessionDescription& d, bool is_offer,
+  // Both move `d` / `c` into the relayed message once it is accepted.
+  void HandleDescription(Actions& out, Session& s, v1::SessionDescription&& d, bool is_offer,
                          absl::Time now);
-  void HandleCandidate(Actions& out, Session& s, const v1::IceCandidate& c);
+  void HandleCandidate(Actions& out, Session& s, v1::IceCandidate&& c);
   void HandleLeave(Actions& out, Session& s, absl::Time now);
   void JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now);
   void Pair(Actions& out, Session& acceptor, Session& offerer, absl::Time now);

@@ -52,14 +52,14 @@ struct Counts {
 Counts CountsOf(const PairingEngine& engine, bool listed) {
   const auto stats = engine.Stats();
   const auto by_role = engine.SessionsByRole();
-  return Counts{static_cast<size_t>(stats.sessions()),
-                listed ? engine.ListSessions().size() : static_cast<size_t>(stats.sessions()),
+  return Counts{static_cast<size_t>(stats.sessions),
+                listed ? engine.ListSessions().size() : static_cast<size_t>(stats.sessions),
                 by_role[0] + by_role[1] + by_role[2],
-                static_cast<size_t>(stats.ids()),
-                static_cast<size_t>(stats.pairings()),
-                static_cast<size_t>(stats.waiting_offerers()),
-                static_cast<size_t>(stats.pending_verifications()),
-                static_cast<size_t>(stats.timers())};
+                static_cast<size_t>(stats.ids),
+                static_cast<size_t>(stats.pairings),
+                static_cast<size_t>(stats.waiting_offerers),
+                static_cast<size_t>(stats.pending_verifications),
+                static_cast<size_t>(stats.timers)};
 }
 
 bool IsCloseCode(uint32_t code) {

@@ -167,13 +167,13 @@ class EngineTest : public ::testing::Test {
   std::optional<uint32_t> CloseCode(SessionKey key) { return outcomes_[key].close_code; }
 
   void ExpectEmpty() {
-    const v1::Stats stats = engine_.Stats();
-    EXPECT_EQ(stats.sessions(), 0u);
-    EXPECT_EQ(stats.ids(), 0u);
-    EXPECT_EQ(stats.pairings(), 0u);
-    EXPECT_EQ(stats.waiting_offerers(), 0u);
-    EXPECT_EQ(stats.pending_verifications(), 0u);
-    EXPECT_EQ(stats.timers(), 0u);
+    const EngineStats stats = engine_.Stats();
+    EXPECT_EQ(stats.sessions, 0u);
+    EXPECT_EQ(stats.ids, 0u);
+    EXPECT_EQ(stats.pairings, 0u);
+    EXPECT_EQ(stats.waiting_offerers, 0u);
+    EXPECT_EQ(stats.pending_verifications, 0u);
+    EXPECT_EQ(stats.timers, 0u);
   }
 
   // A paired acceptor (kiosk-7, subject owner) and offerer (subject user).
@@ -227,7 +227,7 @@ TEST_F(EngineTest, CompleteExchangeInOrder) {
             "peerLeft:LEFT");
   EXPECT_EQ(CloseCode(b), 1000u);
   EXPECT_FALSE(CloseCode(a).has_value());
-  EXPECT_EQ(engine_.Stats().ids(), 1u);  // the acceptor waits again
+  EXPECT_EQ(engine_.Stats().ids, 1u);  // the acceptor waits again
   Apply(engine_.OnTransportClosed(a, now_));
   ExpectEmpty();
 }
@@ -262,8 +262,8 @@ TEST_F(EngineTest, OffererDropFreesTheAcceptor) {
   auto [a, b] = PairUp();
   Apply(engine_.OnTransportClosed(b, now_));
   EXPECT_EQ(Kinds(a), "joined paired peerLeft:DISCONNECTED");
-  EXPECT_EQ(engine_.Stats().pairings(), 0u);
-  EXPECT_EQ(engine_.Stats().ids(), 1u);
+  EXPECT_EQ(engine_.Stats().pairings, 0u);
+  EXPECT_EQ(engine_.Stats().ids, 1u);
 }
 
 TEST_F(EngineTest, SameSubjectReplacesTheAcceptor) {
@@ -273,8 +273,8 @@ TEST_F(EngineTest, SameSubjectReplacesTheAcceptor) {
   EXPECT_EQ(Kinds(b), "joined paired peerLeft:REPLACED");
   EXPECT_EQ(CloseCode(b), 1000u);
   EXPECT_EQ(Kinds(a2), "joined");
-  EXPECT_EQ(engine_.Stats().ids(), 1u);
-  EXPECT_EQ(engine_.Stats().sessions(), 1u);
+  EXPECT_EQ(engine_.Stats().ids, 1u);
+  EXPECT_EQ(engine_.Stats().sessions, 1u);
 }
 
 TEST_F(EngineTest, DifferentSubjectGetsIdTaken) {
@@ -453,8 +453,8 @@ TEST_F(EngineTest, NegotiationTimeout) {
   EXPECT_EQ(Kinds(a), "joined paired offer peerLeft:TIMEOUT");
   EXPECT_EQ(Kinds(b), "joined paired peerLeft:TIMEOUT");
   EXPECT_EQ(CloseCode(b), 1000u);
-  EXPECT_EQ(engine_.Stats().pairings(), 0u);
-  EXPECT_EQ(engine_.Stats().ids(), 1u);
+  EXPECT_EQ(engine_.Stats().pairings, 0u);
+  EXPECT_EQ(engine_.Stats().ids, 1u);
 }
 
 TEST_F(EngineTest, AnswerStopsTheNegotiationTimer) {
@@ -463,7 +463,7 @@ TEST_F(EngineTest, AnswerStopsTheNegotiationTimer) {
   Send(a, AnswerMsg());
   Advance(absl::Minutes(5));
   EXPECT_EQ(Kinds(b), "joined paired answer");
-  EXPECT_EQ(engine_.Stats().pairings(), 1u);
+  EXPECT_EQ(engine_.Stats().pairings, 1u);
 }
 
 TEST_F(EngineTest, JoinDeadline) {
@@ -554,7 +554,7 @@ TEST_F(EngineTest, CloseDuringVerificationLeavesNothing) {
   hold_verifications_ = true;
   AddToken("A", "kiosk-owner", {"kiosk-*"}, {});
   const SessionKey a = JoinAcceptor("A", "kiosk-7");
-  EXPECT_EQ(engine_.Stats().pending_verifications(), 1u);
+  EXPECT_EQ(engine_.Stats().pending_verifications, 1u);
   Apply(engine_.OnTransportClosed(a, now_));
   hold_verifications_ = false;
   for (const auto& v : held_) Answer(v);  // a late answer finds nothing
@@ -696,13 +696,60 @@ TEST_F(EngineTest, ListSessionsHasMetadata) {
   auto [a, b] = PairUp();
   const auto sessions = engine_.ListSessions();
   ASSERT_EQ(sessions.size(), 2u);
-  for (const auto& s : sessions) {
-    EXPECT_EQ(s.state(), "paired");
-    EXPECT_EQ(s.client_ip(), "192.0.2.1");
-    EXPECT_EQ(s.messages_in(), 1u);
-    EXPECT_EQ(s.messages_out(), 2u);
-    EXPECT_FALSE(s.subject().empty());
+  for (const SessionView& s : sessions) {
+    EXPECT_EQ(s.state, "paired");
+    EXPECT_EQ(s.client_ip, "192.0.2.1");
+    EXPECT_EQ(s.messages_in, 1u);
+    EXPECT_EQ(s.messages_out, 2u);
+    EXPECT_FALSE(s.subject.empty());
+    EXPECT_EQ(s.id, "kiosk-7");
+    EXPECT_EQ(s.session_id.substr(0, 2), "s_");
+    EXPECT_EQ(s.connected_at, now_);
   }
+}
+
+TEST_F(EngineTest, StatsCountEveryPieceOfState) {
+  auto [a, b] = PairUp();
+  const SessionKey waiting = JoinOfferer("B", "kiosk-9", 5000);
+  const SessionKey fresh = Open();
+  const EngineStats stats = engine_.Stats();
+  EXPECT_EQ(stats.sessions, 4u);
+  EXPECT_EQ(stats.ids, 1u);
+  EXPECT_EQ(stats.pairings, 1u);
+  EXPECT_EQ(stats.waiting_offerers, 1u);
+  EXPECT_EQ(stats.pending_verifications, 0u);
+  // Token expiry x3, negotiation (acceptor), wait deadline, join deadline.
+  EXPECT_EQ(stats.timers, 6u);
+  for (SessionKey key : {a, b, waiting, fresh}) Apply(engine_.OnTransportClosed(key, now_));
+  ExpectEmpty();
+}
+
+// OnMessage takes its message: what it relays is moved into the peer's
+// message, never deep-copied (the SDP's and the candidate's bytes stay
+// where the transport decoded them).
+TEST_F(EngineTest, RelayedDescriptionsAndCandidatesAreMovedNotCopied) {
+  auto [a, b] = PairUp();
+  v1::ClientMessage offer = OfferMsg();
+  offer.mutable_offer()->add_ice_candidates()->set_candidate(kCandidate);
+  const char* sdp_bytes = offer.offer().sdp().data();
+  const char* inline_bytes = offer.offer().ice_candidates(0).candidate().data();
+  Actions actions = engine_.OnMessage(b, std::move(offer), now_);
+  ASSERT_EQ(actions.size(), 1u);
+  auto* relayed = std::get_if<SendAction>(&actions[0]);
+  ASSERT_NE(relayed, nullptr);
+  ASSERT_EQ(relayed->to, a);
+  EXPECT_EQ(relayed->message.offer().sdp().data(), sdp_bytes);
+  EXPECT_EQ(relayed->message.offer().ice_candidates(0).candidate().data(), inline_bytes);
+  Apply(std::move(actions));
+
+  Send(a, AnswerMsg());
+  v1::ClientMessage candidate = CandidateMsg();
+  const char* candidate_bytes = candidate.ice_candidate().candidate().data();
+  actions = engine_.OnMessage(b, std::move(candidate), now_);
+  ASSERT_EQ(actions.size(), 1u);
+  relayed = std::get_if<SendAction>(&actions[0]);
+  ASSERT_NE(relayed, nullptr);
+  EXPECT_EQ(relayed->message.ice_candidate().candidate().data(), candidate_bytes);
 }
 
 // ---------------------------------------------------------------------------
