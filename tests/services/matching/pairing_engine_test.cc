@@ -12,20 +12,13 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
+#include "tests/services/matching/test_sdp.h"
 
 namespace signaling::matching {
 namespace {
 
-constexpr char kOffer[] =
-    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:abcd\r\na=ice-pwd:aaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-    "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\n";
-constexpr char kAnswer[] =
-    "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:efgh\r\na=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\n"
-    "a=fingerprint:sha-256 CC:DD\r\na=setup:active\r\na=mid:0\r\na=sctp-port:5000\r\n";
+using testing_sdp::kAnswer;
+using testing_sdp::kOffer;
 constexpr char kCandidate[] = "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host";
 
 // Drives the engine like the adapter does: verification answered from a

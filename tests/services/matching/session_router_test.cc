@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/services/matching/fake_clock.h"
 #include "tests/services/matching/fake_token_verifier.h"
+#include "tests/services/matching/test_sdp.h"
 
 namespace signaling::matching {
 namespace {
@@ -26,16 +27,8 @@ using ::testing::DoubleNear;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr char kOffer[] =
-    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:abcd\r\na=ice-pwd:aaaaaaaaaaaaaaaaaaaaaaaa\r\n"
-    "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\n";
-constexpr char kAnswer[] =
-    "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:efgh\r\na=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\n"
-    "a=fingerprint:sha-256 CC:DD\r\na=setup:active\r\na=mid:0\r\na=sctp-port:5000\r\n";
+using testing_sdp::kAnswer;
+using testing_sdp::kOffer;
 
 // Records what the router hands a transport, per connection, as
 // "joined", "error:UNAUTHENTICATED", "close:4001", ...
