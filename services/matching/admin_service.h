@@ -8,6 +8,7 @@
 #define SERVICES_MATCHING_ADMIN_SERVICE_H_
 
 #include "grpcpp/grpcpp.h"
+#include "services/matching/caller_guard.h"
 #include "services/matching/session_router.h"
 #include "signaling/v1/matching.grpc.pb.h"
 
@@ -15,8 +16,8 @@ namespace signaling::matching {
 
 class AdminService final : public v1::MatchingAdmin::CallbackService {
  public:
-  // `router` must outlive the service.
-  explicit AdminService(SessionRouter* router) : router_(router) {}
+  // `guard` and `router` must outlive the service.
+  AdminService(CallerGuard* guard, SessionRouter* router) : guard_(guard), router_(router) {}
 
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
                                          const v1::ListSessionsRequest* request,
@@ -29,6 +30,7 @@ class AdminService final : public v1::MatchingAdmin::CallbackService {
                                            v1::DisconnectPeerResponse* response) override;
 
  private:
+  CallerGuard* const guard_;
   SessionRouter* const router_;
 };
 

@@ -2,45 +2,78 @@
 // the gateway's relay streams, internal clients' sessions, the admin API
 // and gRPC health. Every setting is a flag or SIGNALING_<FLAG> variable.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_split.h"
 #include "common/admin/service.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
 #include "services/matching/matching_server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:7001", "gRPC listen address");
-ABSL_FLAG(std::string, auth_target, "127.0.0.1:7002", "token-verification service");
-ABSL_FLAG(int, verify_deadline_ms, 2000, "deadline of each verification call");
-ABSL_FLAG(bool, grpc_insecure, false, "serve and call gRPC in plaintext (development only)");
-ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
-ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
-ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
-ABSL_FLAG(std::string, auth_ca, "", "CA that signed the auth service's certificate");
-ABSL_FLAG(std::string, auth_client_cert, "", "client certificate towards auth (mTLS)");
-ABSL_FLAG(std::string, auth_client_key, "", "client key towards auth (mTLS)");
-ABSL_FLAG(int, join_deadline_ms, 5000, "time allowed for a valid join");
-ABSL_FLAG(int, negotiation_timeout_ms, 30000, "time allowed from paired to answer");
-ABSL_FLAG(int, max_wait_ms, 30000, "cap of an offerer's waitMs");
-ABSL_FLAG(int, max_token_bytes, 8192, "largest accepted token");
-ABSL_FLAG(int, max_sdp_bytes, 32768, "largest accepted SDP");
-ABSL_FLAG(int, max_candidate_bytes, 1024, "largest accepted ICE candidate");
-ABSL_FLAG(int, max_candidates_per_message, 100, "candidates in one offer/answer");
-ABSL_FLAG(int, max_candidates_per_session, 500, "candidates one session may send");
-ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(signaling::net::kRelayBatchBytes),
-          "batches towards a gateway are cut at this size (below its receive limit)");
-ABSL_FLAG(double, rate_per_second, 20, "message rate per session (token bucket)");
-ABSL_FLAG(double, rate_burst, 50, "burst of the token bucket");
-
 namespace {
+
+using signaling::matching::EngineLimits;
+using signaling::matching::MatchingServerOptions;
+
+// Every default is the options structs' own.
+const MatchingServerOptions kServer;
+const EngineLimits kLimits;
+
+int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
 int Positive(const char* name, int value) {
   if (value <= 0) signaling::config::FailSetting(name, "must be positive");
   return value;
 }
 
+// A comma-separated list; "" is the empty list.
+std::vector<std::string> List(const std::string& value) {
+  if (value.empty()) return {};
+  return absl::StrSplit(value, ',');
+}
+
 }  // namespace
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7001", "gRPC listen address");
+ABSL_FLAG(std::string, auth_target, "127.0.0.1:7002", "token-verification service");
+ABSL_FLAG(int, verify_deadline_ms, Ms(kServer.verify_deadline),
+          "deadline of each verification call");
+ABSL_FLAG(bool, grpc_insecure, false, "serve and call gRPC in plaintext (development only)");
+ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
+ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
+ABSL_FLAG(std::string, relay_identities, "",
+          "client-certificate identities (CN or SAN, comma-separated) allowed to call Relay: "
+          "the gateways");
+ABSL_FLAG(std::string, session_identities, "",
+          "identities allowed to call Session: internal services");
+ABSL_FLAG(std::string, admin_identities, "",
+          "identities allowed to call the admin API (ListSessions, GetStats, DisconnectPeer)");
+ABSL_FLAG(std::string, auth_ca, "", "CA that signed the auth service's certificate");
+ABSL_FLAG(std::string, auth_client_cert, "", "client certificate towards auth (mTLS)");
+ABSL_FLAG(std::string, auth_client_key, "", "client key towards auth (mTLS)");
+ABSL_FLAG(int, join_deadline_ms, Ms(kLimits.join_deadline), "time allowed for a valid join");
+ABSL_FLAG(int, negotiation_timeout_ms, Ms(kLimits.negotiation_timeout),
+          "time allowed from paired to answer");
+ABSL_FLAG(int, max_wait_ms, Ms(kLimits.max_wait), "cap of an offerer's waitMs");
+ABSL_FLAG(int, max_token_bytes, static_cast<int>(kLimits.max_token_bytes),
+          "largest accepted token");
+ABSL_FLAG(int, max_sdp_bytes, static_cast<int>(kLimits.sdp.max_bytes), "largest accepted SDP");
+ABSL_FLAG(int, max_candidate_bytes, static_cast<int>(kLimits.candidate.max_bytes),
+          "largest accepted ICE candidate");
+ABSL_FLAG(int, max_candidates_per_message, static_cast<int>(kLimits.max_candidates_per_message),
+          "candidates in one offer/answer");
+ABSL_FLAG(int, max_candidates_per_session, static_cast<int>(kLimits.max_candidates_per_session),
+          "candidates one session may send");
+ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(kServer.relay_batch_bytes),
+          "batches towards a gateway are cut at this size (below its receive limit)");
+ABSL_FLAG(double, rate_per_second, kLimits.rate_per_second,
+          "message rate per session (token bucket)");
+ABSL_FLAG(double, rate_burst, kLimits.rate_burst, "burst of the token bucket");
+
 
 int main(int argc, char** argv) {
   signaling::admin::InitService(argc, argv, "signaling-matching [flags]", 9101);
@@ -53,6 +86,9 @@ int main(int argc, char** argv) {
       absl::Milliseconds(Positive("verify_deadline_ms", absl::GetFlag(FLAGS_verify_deadline_ms)));
   options.server_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
                         absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
+  options.callers = {List(absl::GetFlag(FLAGS_relay_identities)),
+                     List(absl::GetFlag(FLAGS_session_identities)),
+                     List(absl::GetFlag(FLAGS_admin_identities))};
   options.auth_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_auth_ca),
                       absl::GetFlag(FLAGS_auth_client_cert), absl::GetFlag(FLAGS_auth_client_key)};
   options.relay_batch_bytes = Positive("relay_batch_bytes", absl::GetFlag(FLAGS_relay_batch_bytes));

@@ -16,6 +16,7 @@
 #include "common/metrics/metrics.h"
 #include "common/net/grpc_server.h"
 #include "common/net/grpc_tls.h"
+#include "services/matching/caller_policy.h"
 #include "services/matching/pairing_engine.h"
 #include "signaling/v1/matching.pb.h"
 
@@ -27,6 +28,8 @@ struct MatchingServerOptions {
   absl::Duration verify_deadline = absl::Seconds(2);
   EngineLimits limits;
   net::GrpcServerTls server_tls;  // plaintext only when insecure is set
+  // Who may call which RPC, by mTLS client identity (see caller_guard.h).
+  CallerIdentities callers;
   net::GrpcClientTls auth_tls;
   int max_message_bytes = 256 * 1024;
   int max_concurrent_streams = 10000;

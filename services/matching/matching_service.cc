@@ -12,19 +12,24 @@
 
 namespace signaling::matching {
 
-MatchingService::MatchingService(const MatchingServerOptions& options, SessionRouter* router,
+MatchingService::MatchingService(const MatchingServerOptions& options,
+                                 std::unique_ptr<CallerGuard> guard, SessionRouter* router,
                                  MatchingMetrics* metrics)
-    : router_(router),
+    : guard_(std::move(guard)),
+      router_(router),
       metrics_(metrics),
       relay_batch_bytes_(options.relay_batch_bytes),
       max_stream_queue_bytes_(options.max_stream_queue_bytes),
-      admin_(router) {}
+      admin_(guard_.get(), router) {}
 
 absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
     const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics) {
   auto credentials = net::ServerCredentials(options.server_tls);
   if (!credentials.ok()) return credentials.status();
-  std::unique_ptr<MatchingService> service(new MatchingService(options, router, metrics));
+  auto guard = CallerGuard::Create(options.callers, options.server_tls, options.registry);
+  if (!guard.ok()) return guard.status();
+  std::unique_ptr<MatchingService> service(
+      new MatchingService(options, *std::move(guard), router, metrics));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &service->port_);
@@ -45,17 +50,22 @@ absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
 
 grpc::ServerBidiReactor<v1::RelayUp, v1::RelayDown>* MatchingService::Relay(
     grpc::CallbackServerContext* context) {
+  if (!guard_->Allow(*context, MatchingRpc::kRelay)) {
+    return new RefusedStream<v1::RelayUp, v1::RelayDown>(PermissionDenied(MatchingRpc::kRelay));
+  }
   return NewRelayReactor(context, router_, metrics_, relay_batch_bytes_, max_stream_queue_bytes_);
 }
 
 grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>* MatchingService::Session(
     grpc::CallbackServerContext* context) {
+  if (!guard_->Allow(*context, MatchingRpc::kSession)) {
+    return new RefusedStream<v1::ClientMessage, v1::ServerMessage>(
+        PermissionDenied(MatchingRpc::kSession));
+  }
   return NewSessionReactor(context, router_, metrics_, max_stream_queue_bytes_);
 }
 
-void MatchingService::SetNotServing() {
-  server_->GetHealthCheckService()->SetServingStatus(false);
-}
+void MatchingService::SetNotServing() { server_->GetHealthCheckService()->SetServingStatus(false); }
 
 void MatchingService::Shutdown(absl::Duration grace) {
   server_->GetHealthCheckService()->SetServingStatus(false);

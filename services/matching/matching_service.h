@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "services/matching/admin_service.h"
+#include "services/matching/caller_guard.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/matching_server.h"
 #include "services/matching/session_router.h"
@@ -39,9 +40,10 @@ class MatchingService final : public v1::Matching::CallbackService {
   void Shutdown(absl::Duration grace);
 
  private:
-  MatchingService(const MatchingServerOptions& options, SessionRouter* router,
-                  MatchingMetrics* metrics);
+  MatchingService(const MatchingServerOptions& options, std::unique_ptr<CallerGuard> guard,
+                  SessionRouter* router, MatchingMetrics* metrics);
 
+  const std::unique_ptr<CallerGuard> guard_;
   SessionRouter* const router_;
   MatchingMetrics* const metrics_;
   const size_t relay_batch_bytes_;

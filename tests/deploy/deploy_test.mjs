@@ -301,6 +301,10 @@ const scenarios = {
     grpc: { insecure: true },
   }),
   "serviceMonitor on": merge(required, { serviceMonitor: { enabled: true } }),
+  // Callers named: two gateways' identities, an internal service, an admin.
+  "callers named": merge(required, {
+    matching: { callers: { relay: ["gw-a.example", "gw-b.example"], session: ["spiffe://cluster.local/ns/app/sa/recorder"], admin: ["ops-admin"] } },
+  }),
 };
 const rendered = {};
 for (const [name, values] of Object.entries(scenarios)) {
@@ -355,6 +359,9 @@ check("values.schema.json rejects typos, wrong types and a matching replica coun
     merge(base, { matching: { replicas: 2 } }),
     merge(base, { auth: { keys: [{ kid: "a", alg: "none", file: "a.pem" }] } }),
     merge(base, { auth: { config: { leeway_s: 120 } } }),
+    merge(base, { matching: { callers: { admin: ["ops,intruder"] } } }),
+    merge(base, { matching: { callers: { relay: [" gateway"] } } }),
+    merge(base, { matching: { callers: { everyone: ["x"] } } }),
   ];
   collect(() => bad.forEach((v, i) => { if (validateValues(v)) problems.push(`bad value set #${i} accepted`); }));
 });
@@ -578,6 +585,14 @@ check("chart: TLS on mounts the certificates, TLS off sets none and runs plainte
   eq(secrets, ["sig-signaling-auth-grpc", "sig-signaling-auth-keys", "sig-signaling-gateway-grpc", "sig-signaling-gateway-tls", "sig-signaling-matching-grpc"], "Secrets from values");
 });
 
+check("chart: matching authorizes callers by identity, the gateway's SAN by default", () => {
+  const env = (r) => envOf(r.documents.find((d) => d.object.kind === "Deployment" && d.object.metadata.name.endsWith("matching")).object.spec.template.spec.containers[0]);
+  const ids = (e) => [e.SIGNALING_RELAY_IDENTITIES, e.SIGNALING_SESSION_IDENTITIES, e.SIGNALING_ADMIN_IDENTITIES];
+  eq(ids(env(rendered.defaults)), ["sig-signaling-gateway.signaling.svc", "", ""], "defaults: only the gateway, nobody on Session or the admin API");
+  eq(ids(env(rendered["callers named"])), ["gw-a.example,gw-b.example", "spiffe://cluster.local/ns/app/sa/recorder", "ops-admin"], "named callers");
+  eq(ids(env(rendered["tls off"])), [undefined, undefined, undefined], "plaintext: no identities to check");
+});
+
 check("chart: every flag of every binary can be set (union of the scenarios)", () => {
   needBinaries();
   collect(() => {
@@ -624,7 +639,8 @@ const wanted = `signaling_gateway_connections signaling_gateway_connections_open
   signaling_matching_pairings_started_total signaling_matching_pairings_completed_total signaling_matching_pairings_ended_total
   signaling_matching_messages_relayed_total signaling_matching_refused_total signaling_matching_rate_limited_total
   signaling_matching_join_to_paired_seconds signaling_matching_offer_to_answer_seconds signaling_matching_verify_calls_total
-  signaling_matching_verify_seconds signaling_matching_grpc_streams signaling_auth_verifications_total
+  signaling_matching_verify_seconds signaling_matching_grpc_streams signaling_matching_rpc_denied_total
+  signaling_auth_verifications_total
   process_resident_memory_bytes process_open_fds process_cpu_seconds_total`.split(/\s+/);
 const metricNames = (expr) => [...expr.matchAll(/\b((?:signaling|process)_[a-z_]+?)(?:_bucket|_sum|_count)?\b(?=\s*[{\[)])/g)].map((m) => m[1]);
 
