@@ -1,6 +1,8 @@
 // signaling-gateway: the public WebSocket gateway. Every setting is a flag
 // or a SIGNALING_<FLAG> environment variable.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "common/admin/service.h"
@@ -9,39 +11,16 @@
 #include "common/log/log.h"
 #include "gateway/gateway.h"
 
-ABSL_FLAG(std::string, address, "0.0.0.0", "public listen address");
-ABSL_FLAG(int, port, 8443, "public listen port");
-ABSL_FLAG(int, threads, 2, "I/O threads");
-ABSL_FLAG(std::string, matching_target, "127.0.0.1:7001", "matching service host:port");
-ABSL_FLAG(bool, grpc_insecure, false, "call the matching service in plaintext (development)");
-ABSL_FLAG(std::string, matching_ca, "", "CA of the matching service's certificate");
-ABSL_FLAG(std::string, matching_client_cert, "", "client certificate towards matching (mTLS)");
-ABSL_FLAG(std::string, matching_client_key, "", "client key towards matching (mTLS)");
-ABSL_FLAG(bool, dev_mode, false,
-          "development conveniences: plain ws from anywhere, no Origin list; refused otherwise");
-ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
-          "exact Origin values allowed to upgrade, comma separated");
-ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
-          "peer IPs or CIDR ranges of TLS-terminating proxies whose client-IP header is trusted");
-ABSL_FLAG(std::string, tls_cert, "", "certificate chain (PEM) to serve wss");
-ABSL_FLAG(std::string, tls_key, "", "private key (PEM) to serve wss");
-ABSL_FLAG(std::string, client_ip_header, "x-forwarded-for", "client-IP header of trusted proxies");
-ABSL_FLAG(int, max_message_bytes, 64 * 1024, "largest WebSocket message (close 1009)");
-ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(signaling::net::kRelayBatchBytes),
-          "batches towards matching are cut at this size (below matching's receive limit)");
-ABSL_FLAG(int, relay_max_queue_bytes, static_cast<int>(signaling::net::kRelayMaxQueueBytes),
-          "bytes queued towards matching beyond which the stream is given up");
-ABSL_FLAG(int, max_header_bytes, 8 * 1024, "largest upgrade request headers (HTTP 431)");
-ABSL_FLAG(int, upgrade_timeout_ms, 10000, "time to complete the upgrade request");
-ABSL_FLAG(int, idle_timeout_ms, 60000, "silence after which a connection is closed (1001)");
-ABSL_FLAG(int, max_outbound_bytes, 1024 * 1024, "queue of a slow reader (close 1013)");
-ABSL_FLAG(int, max_connections, 100000, "global connection cap (HTTP 503)");
-ABSL_FLAG(int, max_connections_per_ip, 1000, "per-client-IP connection cap (HTTP 429)");
-ABSL_FLAG(int, go_away_reconnect_ms, 1000, "reconnectAfterMs sent in goAway");
-ABSL_FLAG(int, drain_grace_ms, 30000, "how long live pairings are served while draining");
-ABSL_FLAG(std::string, web_root, "", "folder of the demo page; empty: no demo");
-
 namespace {
+
+using signaling::gateway::GatewayOptions;
+
+// Every default is the options struct's own, except the public address and
+// port (the struct's: loopback, any free port) and the matching target (the
+// struct has none).
+const GatewayOptions kGateway;
+
+int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
 int Positive(const char* name, int value) {
   if (value <= 0) signaling::config::FailSetting(name, "must be positive");
@@ -50,10 +29,56 @@ int Positive(const char* name, int value) {
 
 }  // namespace
 
+ABSL_FLAG(std::string, address, "0.0.0.0", "public listen address");
+ABSL_FLAG(int, port, 8443, "public listen port");
+ABSL_FLAG(int, threads, kGateway.threads, "I/O threads");
+ABSL_FLAG(std::string, matching_target, "127.0.0.1:7001", "matching service host:port");
+ABSL_FLAG(bool, grpc_insecure, kGateway.matching_tls.insecure,
+          "call the matching service in plaintext (development)");
+ABSL_FLAG(std::string, matching_ca, kGateway.matching_tls.ca_file,
+          "CA of the matching service's certificate");
+ABSL_FLAG(std::string, matching_client_cert, kGateway.matching_tls.cert_file,
+          "client certificate towards matching (mTLS)");
+ABSL_FLAG(std::string, matching_client_key, kGateway.matching_tls.key_file,
+          "client key towards matching (mTLS)");
+ABSL_FLAG(bool, dev_mode, kGateway.dev_mode,
+          "development conveniences: plain ws from anywhere, no Origin list; refused otherwise");
+ABSL_FLAG(std::vector<std::string>, allowed_origins, kGateway.allowed_origins,
+          "exact Origin values allowed to upgrade, comma separated");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, kGateway.trusted_proxies,
+          "peer IPs or CIDR ranges of TLS-terminating proxies whose client-IP header is trusted");
+ABSL_FLAG(std::string, tls_cert, kGateway.tls_cert_file, "certificate chain (PEM) to serve wss");
+ABSL_FLAG(std::string, tls_key, kGateway.tls_key_file, "private key (PEM) to serve wss");
+ABSL_FLAG(std::string, client_ip_header, kGateway.client_ip_header,
+          "client-IP header of trusted proxies");
+ABSL_FLAG(int, max_message_bytes, static_cast<int>(kGateway.max_message_bytes),
+          "largest WebSocket message (close 1009)");
+ABSL_FLAG(int, relay_batch_bytes, static_cast<int>(kGateway.relay_batch_bytes),
+          "batches towards matching are cut at this size (below matching's receive limit)");
+ABSL_FLAG(int, relay_max_queue_bytes, static_cast<int>(kGateway.relay_max_queue_bytes),
+          "bytes queued towards matching beyond which the stream is given up");
+ABSL_FLAG(int, max_header_bytes, static_cast<int>(kGateway.max_header_bytes),
+          "largest upgrade request headers (HTTP 431)");
+ABSL_FLAG(int, upgrade_timeout_ms, Ms(kGateway.upgrade_timeout),
+          "time to complete the upgrade request");
+ABSL_FLAG(int, idle_timeout_ms, Ms(kGateway.idle_timeout),
+          "silence after which a connection is closed (1001)");
+ABSL_FLAG(int, max_outbound_bytes, static_cast<int>(kGateway.max_outbound_bytes),
+          "queue of a slow reader (close 1013)");
+ABSL_FLAG(int, max_connections, static_cast<int>(kGateway.max_connections),
+          "global connection cap (HTTP 503)");
+ABSL_FLAG(int, max_connections_per_ip, static_cast<int>(kGateway.max_connections_per_ip),
+          "per-client-IP connection cap (HTTP 429)");
+ABSL_FLAG(int, go_away_reconnect_ms, static_cast<int>(kGateway.go_away_reconnect_ms),
+          "reconnectAfterMs sent in goAway");
+ABSL_FLAG(int, drain_grace_ms, Ms(kGateway.drain_grace),
+          "how long live pairings are served while draining");
+ABSL_FLAG(std::string, web_root, kGateway.web_root, "folder of the demo page; empty: no demo");
+
 int main(int argc, char** argv) {
   signaling::admin::InitService(argc, argv, "signaling-gateway [flags]", 9100);
   auto log = signaling::log::Get("gateway");
-  signaling::gateway::GatewayOptions o;
+  GatewayOptions o;
   o.address = absl::GetFlag(FLAGS_address);
   const int port = absl::GetFlag(FLAGS_port);
   if (port < 0 || port > 65535) signaling::config::FailSetting("port", "must be 0..65535");

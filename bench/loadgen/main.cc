@@ -32,6 +32,13 @@
 #include "nlohmann/json.hpp"
 #include "services/auth/jwt.h"
 
+namespace {
+
+// The run's settings take their defaults from Params.
+const signaling::loadgen::Params kParams;
+
+}  // namespace
+
 ABSL_FLAG(std::string, target, "signaling", "signaling | peerjs");
 ABSL_FLAG(std::string, scenario, "pairing", "idle | pairing | relay | churn");
 ABSL_FLAG(std::string, host, "127.0.0.1", "server address (loopback only)");
@@ -41,17 +48,22 @@ ABSL_FLAG(std::string, key_file, "", "HS256 secret used to mint tokens (signalin
 ABSL_FLAG(std::string, kid, "dev", "key id of --key_file");
 ABSL_FLAG(int, threads, 2, "I/O threads of the load generator");
 ABSL_FLAG(int, source_addresses, 8, "spread sockets over 127.0.0.2 .. 127.0.0.(1+N)");
-ABSL_FLAG(double, duration_s, 5, "pairing/relay/churn: measuring time; idle: hold time");
-ABSL_FLAG(double, rate, 20, "pairing: pairs/s; relay: candidate messages/s (total)");
-ABSL_FLAG(int, sessions, 10000, "idle: joined acceptors to hold");
-ABSL_FLAG(int, pairs, 50, "relay: paired sessions");
-ABSL_FLAG(int, concurrency, 32, "churn: concurrent loops; idle: connects in flight");
-ABSL_FLAG(double, drain_s, 5, "pairing/relay: grace for in-flight work after the run");
-ABSL_FLAG(double, setup_timeout_s, 120, "idle/relay: time allowed to set up sessions");
-ABSL_FLAG(std::string, hold_until_file, "",
+ABSL_FLAG(double, duration_s, kParams.duration_s,
+          "pairing/relay/churn: measuring time; idle: hold time");
+ABSL_FLAG(double, rate, kParams.rate, "pairing: pairs/s; relay: candidate messages/s (total)");
+ABSL_FLAG(int, sessions, kParams.sessions, "idle: joined acceptors to hold");
+ABSL_FLAG(int, pairs, kParams.pairs, "relay: paired sessions");
+ABSL_FLAG(int, concurrency, kParams.concurrency,
+          "churn: concurrent loops; idle: connects in flight");
+ABSL_FLAG(double, drain_s, kParams.drain_s,
+          "pairing/relay: grace for in-flight work after the run");
+ABSL_FLAG(double, setup_timeout_s, kParams.setup_timeout_s,
+          "idle/relay: time allowed to set up sessions");
+ABSL_FLAG(std::string, hold_until_file, kParams.hold_until_file,
           "idle: the hold also ends once this file exists (several loadgens ending together)");
-ABSL_FLAG(int, max_inflight, 20000, "pairing: in-flight pairs above which a start is dropped");
-ABSL_FLAG(std::vector<std::string>, server_pids, {},
+ABSL_FLAG(int, max_inflight, static_cast<int>(kParams.max_inflight),
+          "pairing: in-flight pairs above which a start is dropped");
+ABSL_FLAG(std::vector<std::string>, server_pids, kParams.server_pids,
           "server processes whose CPU time (utime+stime) over the measured window and "
           "RSS (VmRSS) are reported");
 ABSL_FLAG(std::string, run_id, "", "prefix of peer ids (default: random)");

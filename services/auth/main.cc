@@ -1,6 +1,8 @@
 // signaling-auth: the token-verification service. Every setting is a flag
 // or a SIGNALING_<FLAG> environment variable.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "common/admin/service.h"
@@ -9,24 +11,37 @@
 #include "common/log/log.h"
 #include "services/auth/auth_server.h"
 
+namespace {
+
+using signaling::auth::AuthServerOptions;
+
+// Every default is the options struct's own, except the listen address
+// (the struct's: any free port).
+const AuthServerOptions kServer;
+
+}  // namespace
+
 ABSL_FLAG(std::string, listen, "127.0.0.1:7002", "gRPC listen address");
 ABSL_FLAG(std::vector<std::string>, key, {},
           "verification keys, kid:alg:path, comma separated (alg HS256, RS256, ES256, EdDSA)");
-ABSL_FLAG(std::string, audience, "signaling", "required aud claim");
-ABSL_FLAG(std::string, issuer, "", "required iss claim; empty: not checked");
-ABSL_FLAG(int, leeway_s, 30, "clock leeway for exp and nbf, at most 60");
-ABSL_FLAG(int, max_token_bytes, 8192, "largest accepted token");
-ABSL_FLAG(bool, grpc_insecure, false, "serve gRPC in plaintext (development only)");
-ABSL_FLAG(std::string, tls_cert, "", "gRPC server certificate (PEM)");
-ABSL_FLAG(std::string, tls_key, "", "gRPC server private key (PEM)");
-ABSL_FLAG(std::string, tls_client_ca, "", "CA of client certificates (enables mTLS)");
+ABSL_FLAG(std::string, audience, kServer.verifier.audience, "required aud claim");
+ABSL_FLAG(std::string, issuer, kServer.verifier.issuer, "required iss claim; empty: not checked");
+ABSL_FLAG(int, leeway_s, static_cast<int>(absl::ToInt64Seconds(kServer.verifier.leeway)),
+          "clock leeway for exp and nbf, at most 60");
+ABSL_FLAG(int, max_token_bytes, static_cast<int>(kServer.verifier.max_token_bytes),
+          "largest accepted token");
+ABSL_FLAG(bool, grpc_insecure, kServer.tls.insecure, "serve gRPC in plaintext (development only)");
+ABSL_FLAG(std::string, tls_cert, kServer.tls.cert_file, "gRPC server certificate (PEM)");
+ABSL_FLAG(std::string, tls_key, kServer.tls.key_file, "gRPC server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, kServer.tls.client_ca_file,
+          "CA of client certificates (enables mTLS)");
 
 int main(int argc, char** argv) {
   using signaling::config::FailSetting;
   signaling::admin::InitService(argc, argv, "signaling-auth --key kid:alg:path [flags]", 9102);
   auto log = signaling::log::Get("auth");
 
-  signaling::auth::AuthServerOptions options;
+  AuthServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   for (const std::string& text : absl::GetFlag(FLAGS_key)) {
     auto spec = signaling::auth::ParseKeySpec(text);
