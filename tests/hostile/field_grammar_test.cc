@@ -23,23 +23,16 @@
 #include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
 #include "tests/hostile/hostile_fixture.h"
+#include "tests/services/matching/test_fields.h"
 
 namespace signaling::testing {
 namespace {
 
+using matching::testing_fields::CandidateWith;
+using matching::testing_fields::HasUnknownFields;
+
 // The other a=mid of a two-section offer: kTestOffer's only mid is "0".
 constexpr char kUnknownMid[] = "1";
-
-v1::ClientMessage CandidateWith(std::optional<std::string> mid, std::optional<uint32_t> index,
-                                std::optional<std::string> ufrag = std::nullopt) {
-  v1::ClientMessage m;
-  auto* c = m.mutable_ice_candidate();
-  c->set_candidate(kCandidate);
-  if (mid) c->set_sdp_mid(*mid);
-  if (index) c->set_sdp_m_line_index(*index);
-  if (ufrag) c->set_username_fragment(*ufrag);
-  return m;
-}
 
 v1::ClientMessage OfferWithInline(const v1::ClientMessage& candidate) {
   v1::ClientMessage m = Offer(kTestOffer);
@@ -250,14 +243,6 @@ TEST_P(FieldGrammarTest, SubjectWithControlBytesOrMarkupIsRefusedAtJoinWith4001)
   auto paired = a.Read();
   ASSERT_EQ(KindOf(paired), "paired");
   EXPECT_EQ(paired->paired().peer().subject(), subject);
-}
-
-// Whether `m` or any message inside it carries fields unknown to the schema.
-bool HasUnknownFields(const google::protobuf::Message& m) {
-  std::unique_ptr<google::protobuf::Message> copy(m.New());
-  copy->CopyFrom(m);
-  copy->DiscardUnknownFields();
-  return copy->ByteSizeLong() != m.ByteSizeLong();
 }
 
 // The protobuf parser keeps unknown fields; the server must not pass them
