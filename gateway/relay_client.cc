@@ -179,8 +179,7 @@ void RelayClient::OnStreamDone(Stream* stream, const grpc::Status& status) {
   }
   if (lost) {
     log::Get("gateway")->warn("lost the matching service stream: grpc code {}: {}",
-                              static_cast<int>(status.error_code()),
-                              log::JsonEscape(status.error_message()));
+                              static_cast<int>(status.error_code()), status.error_message());
   }
   // Connections may have been opened before the stream was known to be up;
   // report the generation lost either way.

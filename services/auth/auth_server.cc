@@ -53,7 +53,7 @@ class AuthServer::Impl final : public v1::TokenVerifier::CallbackService {
     if (!principal.ok()) {
       if (refused_) refused_->Inc();
       if (log::ShouldLog(absl::StrCat("refused:", principal.status().message()))) {
-        log_->info("token refused: {}", log::JsonEscape(std::string(principal.status().message())));
+        log_->info("token refused: {}", std::string(principal.status().message()));
       }
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                    std::string(principal.status().message())));

@@ -2,20 +2,27 @@
 // port-0 gRPC server: opening (only once the stream is up), the order of
 // every event, batching while a write is in flight, the bounded queue,
 // RelayDown delivery, stream loss reported per generation (the gateway then
-// tells its sessions UNAVAILABLE, see tests/faults), reconnection, Stop.
+// tells its sessions UNAVAILABLE, see tests/faults) and its log line,
+// reconnection, Stop.
 #include "gateway/relay_client.h"
 
 #include <cstdint>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/log/log.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "signaling/v1/matching.grpc.pb.h"
+#include "spdlog/sinks/ostream_sink.h"
 #include "tests/integration/wait.h"
 
 namespace signaling::gateway {
@@ -440,6 +447,34 @@ TEST_F(RelayClientTest, StreamLossIsReportedForItsGenerationAndOldSessionsStayDe
   EXPECT_EQ(events[1].conn(), 2u);
   EXPECT_EQ(events[1].message().ping().nonce(), "fresh");
   EXPECT_EQ(listener_.lost(), std::vector<uint64_t>{gen});
+}
+
+// gRPC's message reaches the line as sent: the JSON sink escapes it, once.
+TEST_F(RelayClientTest, StreamLossLineCarriesTheStatusMessageAsSent) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  sink->set_formatter(std::make_unique<log::JsonFormatter>());
+  auto& sinks = log::Get("gateway")->sinks();
+  sinks.push_back(sink);  // before any thread of the client logs
+  Connect();
+  const uint64_t gen = client_->Open(1, Info("192.0.2.1"));
+  ASSERT_NE(gen, 0u);
+  const std::string message = R"(matching said "bye" \ and left)";
+  fake_.End(grpc::Status(grpc::StatusCode::UNAVAILABLE, message));
+  ASSERT_TRUE(listener_.WaitLost(gen));  // reported after the line
+  client_->Stop();
+  std::erase(sinks, sink);
+
+  int found = 0;
+  for (absl::string_view line : absl::StrSplit(out.str(), '\n', absl::SkipEmpty())) {
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    const std::string msg = j.value("msg", "");
+    if (!absl::StartsWith(msg, "lost the matching service stream")) continue;
+    ++found;
+    EXPECT_EQ(msg, "lost the matching service stream: grpc code 14: " + message) << line;
+  }
+  EXPECT_EQ(found, 1) << out.str();
 }
 
 TEST_F(RelayClientTest, StopEndsTheStreamReportsItAndRefusesOpens) {
