@@ -137,7 +137,9 @@ class PairingEngine {
   // A client message arrived on `key`'s transport. Taken by value: what is
   // relayed (SDPs, candidates) is moved into the peer's message, not copied.
   Actions OnMessage(SessionKey key, v1::ClientMessage message, absl::Time now);
-  // The verifier answered request `request` of `key`.
+  // The verifier answered request `request` of `key`. An answer to no
+  // pending request (a late one, or request 0, which is never issued) is
+  // ignored.
   Actions OnVerified(SessionKey key, uint64_t request, const absl::StatusOr<Principal>& principal,
                      absl::Time now);
   // The transport closed or dropped; the session is released.

@@ -77,7 +77,9 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
   Actions out;
   t_call_time = now;
   Session* s = Find(key);
-  if (s == nullptr || s->verify_request != request) return out;
+  // 0 is no request (ids start at 1): verify_request is 0 when none is
+  // pending, and a stray answer must not be taken for one.
+  if (s == nullptr || request == 0 || s->verify_request != request) return out;
   s->verify_request = 0;
   --pending_verifications_;
   if (s->verify_purpose == VerifyPurpose::kRefresh) {

@@ -3,6 +3,7 @@
 // offerers, tokens and their verification, and the throttling of repeated
 // authentication failures.
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -154,6 +155,51 @@ TEST_F(EngineTest, CloseDuringVerificationLeavesNothing) {
   hold_verifications_ = false;
   for (const auto& v : held_) Answer(v);  // a late answer finds nothing
   EXPECT_EQ(Kinds(a), "");
+  ExpectEmpty();
+}
+
+// Request ids start at 1; 0 is "no verification pending". A stray answer
+// with request 0 answers no pending verification and acts on no session,
+// whatever it carries: before join, while verifying, after join and after a
+// refresh.
+TEST_F(EngineTest, VerifierAnswerWithRequestZeroIsIgnored) {
+  AddToken("A", "kiosk-owner", {"kiosk-*"}, {});
+  const absl::StatusOr<Principal> granted = tokens_["A"];
+  const absl::StatusOr<Principal> refused = absl::UnauthenticatedError("bad token");
+  const auto stray = [&](SessionKey key, const absl::StatusOr<Principal>& principal) {
+    Actions actions = engine_.OnVerified(key, 0, principal, now_);
+    EXPECT_TRUE(actions.empty()) << "session " << key;
+    Apply(std::move(actions));
+  };
+  const SessionKey fresh = Open();
+  stray(fresh, granted);
+  stray(fresh, refused);
+  EXPECT_EQ(engine_.Stats().pending_verifications, 0u);
+
+  hold_verifications_ = true;
+  const SessionKey a = JoinAcceptor("A", "kiosk-7");
+  ASSERT_EQ(held_.size(), 1u);
+  ASSERT_NE(held_[0].request, 0u);
+  stray(a, granted);
+  stray(a, refused);
+  EXPECT_EQ(engine_.Stats().pending_verifications, 1u);
+  hold_verifications_ = false;
+  Answer(held_[0]);
+  EXPECT_EQ(Kinds(a), "joined");
+  stray(a, refused);  // joined, nothing pending
+  v1::ClientMessage refresh;
+  refresh.mutable_refresh()->set_session_token("A");
+  Send(a, refresh);
+  stray(a, refused);  // refreshed, nothing pending
+
+  EXPECT_EQ(Kinds(fresh), "");
+  EXPECT_FALSE(CloseCode(fresh).has_value());
+  EXPECT_EQ(Kinds(a), "joined");
+  EXPECT_FALSE(CloseCode(a).has_value());
+  EXPECT_EQ(engine_.Stats().pending_verifications, 0u);
+  Send(fresh, JoinMsg("A", v1::ACCEPTOR, "kiosk-8"));
+  EXPECT_EQ(Kinds(fresh), "joined");
+  for (SessionKey key : {fresh, a}) Apply(engine_.OnTransportClosed(key, now_));
   ExpectEmpty();
 }
 
