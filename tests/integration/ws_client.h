@@ -13,6 +13,7 @@
 #include "boost/asio.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/websocket.hpp"
+#include "common/sdp/sample_sdp.h"
 #include "signaling/v1/signaling.pb.h"
 
 namespace signaling::testing {
@@ -71,8 +72,8 @@ v1::ClientMessage Refresh(const std::string& token);
 std::string KindOf(const absl::StatusOr<v1::ServerMessage>& m);
 
 // A data-channel-only offer and answer, as a browser makes them.
-extern const char kTestOffer[];
-extern const char kTestAnswer[];
+inline constexpr const auto& kTestOffer = sdp::kSampleOffer;
+inline constexpr const auto& kTestAnswer = sdp::kSampleAnswer;
 
 }  // namespace signaling::testing
 
