@@ -12,7 +12,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -24,6 +23,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "bench/loadgen/scenarios.h"
 #include "bench/loadgen/wire.h"
 #include "bench/loadgen/worker.h"
@@ -31,6 +31,7 @@
 #include "boost/asio.hpp"
 #include "nlohmann/json.hpp"
 #include "services/auth/jwt.h"
+#include "services/auth/token_minting.h"
 
 namespace {
 
@@ -100,18 +101,14 @@ Params ParamsFromFlags() {
 absl::StatusOr<std::pair<std::string, std::string>> MintTokens() {
   auto key = auth::LoadSigningKey(absl::GetFlag(FLAGS_kid), "HS256", absl::GetFlag(FLAGS_key_file));
   if (!key.ok()) return key.status();
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const absl::Time now = absl::Now();
+  const std::vector<std::string> any = {"*"};
   auto mint = [&](const std::string& sub, bool acceptor) {
-    json claims = {{"sub", sub},
-                   {"aud", "signaling"},
-                   {"iat", now},
-                   {"exp", now + 3600},
-                   {"grants",
-                    {{"accept", acceptor ? json::array({"*"}) : json::array()},
-                     {"offer", acceptor ? json::array() : json::array({"*"})}}}};
-    auto t = auth::SignJwt(*key, claims);
+    auto t = auth::MintToken(*key,
+                             {.subject = sub,
+                              .accept = acceptor ? any : std::vector<std::string>(),
+                              .offer = acceptor ? std::vector<std::string>() : any},
+                             now);
     return t.ok() ? *t : std::string();
   };
   return std::pair{mint("bench-acceptor", true), mint("bench-offerer", false)};

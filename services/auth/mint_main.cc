@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/time/clock.h"
 #include "services/auth/jwt.h"
+#include "services/auth/token_minting.h"
 
 ABSL_FLAG(std::string, generate_key, "", "write a new key for --alg to this path (mode 0600)");
 ABSL_FLAG(std::string, key_file, "", "signing key: HS256 secret or PEM private key");
@@ -50,17 +51,15 @@ int main(int argc, char** argv) {
   auto key =
       signaling::auth::LoadSigningKey(absl::GetFlag(FLAGS_kid), alg, absl::GetFlag(FLAGS_key_file));
   if (!key.ok()) return Fail(std::string(key.status().message()));
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  nlohmann::json claims = {
-      {"sub", absl::GetFlag(FLAGS_sub)},
-      {"aud", absl::GetFlag(FLAGS_aud)},
-      {"iat", now},
-      {"exp", now + absl::GetFlag(FLAGS_ttl_s)},
-      {"grants", {{"accept", absl::GetFlag(FLAGS_accept)}, {"offer", absl::GetFlag(FLAGS_offer)}}},
-  };
-  if (absl::GetFlag(FLAGS_nbf_s) != 0) claims["nbf"] = now + absl::GetFlag(FLAGS_nbf_s);
-  if (!absl::GetFlag(FLAGS_iss).empty()) claims["iss"] = absl::GetFlag(FLAGS_iss);
-  auto token = signaling::auth::SignJwt(*key, claims);
+  signaling::auth::TokenClaims claims;
+  claims.subject = absl::GetFlag(FLAGS_sub);
+  claims.accept = absl::GetFlag(FLAGS_accept);
+  claims.offer = absl::GetFlag(FLAGS_offer);
+  claims.ttl = absl::Seconds(absl::GetFlag(FLAGS_ttl_s));
+  claims.audience = absl::GetFlag(FLAGS_aud);
+  claims.issuer = absl::GetFlag(FLAGS_iss);
+  claims.not_before = absl::Seconds(absl::GetFlag(FLAGS_nbf_s));
+  auto token = signaling::auth::MintToken(*key, claims, absl::Now());
   if (!token.ok()) return Fail(std::string(token.status().message()));
   std::printf("%s\n", token->c_str());
   return 0;

@@ -10,8 +10,8 @@
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 #include "services/auth/jwt.h"
+#include "services/auth/token_minting.h"
 #include "signaling/v1/matching.grpc.pb.h"
 #include "tests/integration/log_lines.h"
 #include "tests/integration/wait.h"
@@ -124,11 +124,9 @@ std::string ProcessStack::Token(const std::string& subject, const std::vector<st
   auto key = auth::LoadSigningKey("dev", "HS256", key_path_);
   EXPECT_TRUE(key.ok()) << key.status();
   if (!key.ok()) return "";
-  nlohmann::json claims = {{"sub", subject},
-                           {"aud", "signaling"},
-                           {"exp", absl::ToUnixSeconds(absl::Now() + ttl)},
-                           {"grants", {{"accept", accept}, {"offer", offer}}}};
-  auto token = auth::SignJwt(*key, claims);
+  auto token = auth::MintToken(
+      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl, .issued_at = false},
+      absl::Now());
   EXPECT_TRUE(token.ok()) << token.status();
   return token.ok() ? *token : "";
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "services/auth/token_minting.h"
 #include "tests/integration/wait.h"
 
 namespace signaling::testing {
@@ -83,12 +84,9 @@ std::string Stack::Token(const std::string& subject, const std::vector<std::stri
                          const std::vector<std::string>& offer, absl::Duration ttl) {
   auto key = auth::LoadSigningKey("dev", "HS256", key_path_);
   EXPECT_TRUE(key.ok());
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  nlohmann::json claims = {{"sub", subject},
-                           {"aud", "signaling"},
-                           {"exp", now + absl::ToInt64Seconds(ttl)},
-                           {"grants", {{"accept", accept}, {"offer", offer}}}};
-  auto token = auth::SignJwt(*key, claims);
+  auto token = auth::MintToken(
+      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl, .issued_at = false},
+      absl::Now());
   EXPECT_TRUE(token.ok());
   return *token;
 }
