@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libboost-dev libspdlog-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   chromium prometheus openssl
+  redis-server redis-sentinel redis-tools libhiredis-dev
   golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev
 )
 # Node.js may come from another source than Debian's; add it only if absent.
