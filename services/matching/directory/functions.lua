@@ -1,0 +1,154 @@
+#!lua name=signaling
+-- The matching replicas' directory in Redis: who holds which acceptor id,
+-- under a lease, with a fencing token that only increases. Loaded with
+-- FUNCTION LOAD REPLACE by every replica on every (re)connect; Functions
+-- are replicated, so a Sentinel failover keeps them.
+--
+-- Keys (P is the configured prefix, passed as the first argument):
+--   P a:{id}   hash sub, rep, ep, sess, fence: the holder of an id; PX the lease
+--   P fence    the fencing counter: INCR for every claim, never reset
+--   P m:<rep>  "<epoch> <state>": a replica's membership; PX its own lease
+--   P epochs   INCR: every replica start takes a new epoch, never reused
+--   P gen      the data's generation: random, written when the data begins
+--   P barrier  present (PX) while the replicas re-assert after data loss
+--
+-- A holder is live while its replica's membership names the holder's
+-- epoch: a crashed replica's ids are free once its membership lapses, a
+-- restarted one's at once (it has a new epoch). Every answer is an array
+-- whose first element says what happened.
+
+local function live(prefix, rep, ep)
+  local m = redis.call('GET', prefix .. 'm:' .. rep)
+  return m ~= false and string.match(m, '^(%d+)') == ep
+end
+
+local function write(key, sub, rep, ep, sess, fence, ttl)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'sub', sub, 'rep', rep, 'ep', ep, 'sess', sess, 'fence', fence)
+  redis.call('PEXPIRE', key, ttl)
+end
+
+-- claim(KEYS: a:{id}, fence; ARGV: prefix, sub, rep, ep, sess, ttl_ms)
+--   {'OK', fence}                            the id was free (or its holder dead)
+--   {'REPLACED', fence, rep, sess, oldfence} same subject: the old holder must go
+--   {'TAKEN', rep, sess}                     another subject holds it
+--   {'BARRIER'}                              re-assertion after data loss under way
+local function claim(keys, args)
+  local prefix, sub, rep, ep, sess, ttl = args[1], args[2], args[3], args[4], args[5], args[6]
+  if redis.call('EXISTS', prefix .. 'barrier') == 1 then return {'BARRIER'} end
+  local h = redis.call('HMGET', keys[1], 'sub', 'rep', 'ep', 'sess', 'fence')
+  local replaced = false
+  if h[1] and live(prefix, h[2], h[3]) then
+    if h[1] ~= sub then return {'TAKEN', h[2], h[4]} end
+    replaced = true
+  end
+  local fence = redis.call('INCR', keys[2])
+  write(keys[1], sub, rep, ep, sess, fence, ttl)
+  if replaced then return {'REPLACED', fence, h[2], h[4], tonumber(h[5])} end
+  return {'OK', fence}
+end
+
+-- lookup(KEYS: a:{id}; ARGV: prefix)
+--   {'HELD', rep, sess, fence, sub} or {'FREE'}
+local function lookup(keys, args)
+  local h = redis.call('HMGET', keys[1], 'sub', 'rep', 'ep', 'sess', 'fence')
+  if h[1] and live(args[1], h[2], h[3]) then
+    return {'HELD', h[2], h[4], tonumber(h[5]), h[1]}
+  end
+  return {'FREE'}
+end
+
+-- release(KEYS: a:{id}; ARGV: fence): {'OK'} when it was ours, else {'STALE'}
+local function release(keys, args)
+  if redis.call('HGET', keys[1], 'fence') == args[1] then
+    redis.call('DEL', keys[1])
+    return {'OK'}
+  end
+  return {'STALE'}
+end
+
+-- renew(KEYS: a:{id}; ARGV: fence, ttl_ms): {'OK'} or {'LOST'}
+local function renew(keys, args)
+  if redis.call('HGET', keys[1], 'fence') == args[1] then
+    redis.call('PEXPIRE', keys[1], args[2])
+    return {'OK'}
+  end
+  return {'LOST'}
+end
+
+-- reassert(KEYS: a:{id}, fence; ARGV: prefix, fence, sub, rep, ep, sess, ttl_ms)
+-- After a reconnect, a failover or data loss: the highest fence wins.
+--   {'OK'}                      kept (or written back) with our fence
+--   {'OK', rep, sess}           written back over a live holder with a lower
+--                               fence, which must go
+--   {'LOST', rep, sess, fence}  a live holder with a higher fence has it
+local function reassert(keys, args)
+  local prefix, fence, sub, rep, ep, sess, ttl =
+      args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7]
+  local h = redis.call('HMGET', keys[1], 'rep', 'ep', 'sess', 'fence')
+  local current = tonumber(h[4])
+  if current == fence then
+    redis.call('HSET', keys[1], 'ep', ep)
+    redis.call('PEXPIRE', keys[1], ttl)
+    return {'OK'}
+  end
+  local other_live = current ~= nil and live(prefix, h[1], h[2])
+  if other_live and current > fence then return {'LOST', h[1], h[3], current} end
+  -- Missing, stale, or lower: ours. The counter never goes below a fence in use.
+  if tonumber(redis.call('GET', keys[2]) or '0') < fence then redis.call('SET', keys[2], fence) end
+  write(keys[1], sub, rep, ep, sess, fence, ttl)
+  if other_live then return {'OK', h[1], h[3]} end
+  return {'OK'}
+end
+
+-- member(KEYS: m:<rep>; ARGV: epoch, state, ttl_ms): a replica's heartbeat.
+--   {'OK'}, or {'SUPERSEDED', epoch} when a newer start of the same replica
+--   (a higher epoch under the same name) has taken the name over
+local function member(keys, args)
+  local m = redis.call('GET', keys[1])
+  if m then
+    local current = tonumber(string.match(m, '^(%d+)'))
+    if current ~= nil and current > tonumber(args[1]) then return {'SUPERSEDED', current} end
+  end
+  redis.call('SET', keys[1], args[1] .. ' ' .. args[2], 'PX', args[3])
+  return {'OK'}
+end
+
+-- leave(KEYS: m:<rep>; ARGV: epoch): deletes the membership if it is ours
+local function leave(keys, args)
+  local m = redis.call('GET', keys[1])
+  if m and string.match(m, '^(%d+)') == args[1] then redis.call('DEL', keys[1]) end
+  return {'OK'}
+end
+
+-- generation(KEYS: gen, barrier; ARGV: known, proposed, barrier_ms)
+-- Tells a replica whether the data it knew is still there. `known` is the
+-- generation it saw last ("" at its start).
+--   {'SAME'}          the data is the one it knew
+--   {'NEW', gen}      nothing before: a first start, `proposed` written
+--   {'ADOPT', gen}    its first look at data that other replicas began
+--   {'LOST', gen}     the data it knew is gone (Redis restarted empty, or a
+--                     failover lost it): re-assert; claims wait for the barrier
+local function generation(keys, args)
+  local known, proposed, barrier_ms = args[1], args[2], args[3]
+  local current = redis.call('GET', keys[1])
+  if current and current == known then return {'SAME'} end
+  if not current then
+    redis.call('SET', keys[1], proposed)
+    if known == '' then return {'NEW', proposed} end
+    redis.call('SET', keys[2], '1', 'PX', barrier_ms)
+    return {'LOST', proposed}
+  end
+  if known == '' then return {'ADOPT', current} end
+  return {'LOST', current}
+end
+
+redis.register_function('signaling_generation', generation)
+redis.register_function('signaling_member', member)
+redis.register_function('signaling_leave', leave)
+redis.register_function('signaling_claim', claim)
+redis.register_function{function_name = 'signaling_lookup', callback = lookup,
+                        flags = {'no-writes'}}
+redis.register_function('signaling_release', release)
+redis.register_function('signaling_renew', renew)
+redis.register_function('signaling_reassert', reassert)
