@@ -14,9 +14,9 @@ absl::StatusOr<std::string> MintToken(const SigningKey& key, const TokenClaims& 
       {"sub", claims.subject},
       {"aud", claims.audience},
       {"exp", now_s + absl::ToInt64Seconds(claims.ttl)},
+      {"iat", now_s},
       {"grants", {{"accept", claims.accept}, {"offer", claims.offer}}},
   };
-  if (claims.issued_at) json["iat"] = now_s;
   if (claims.not_before != absl::ZeroDuration()) {
     json["nbf"] = now_s + absl::ToInt64Seconds(claims.not_before);
   }

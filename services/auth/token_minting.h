@@ -1,5 +1,5 @@
 // The claims of a signaling token (protocol section 5: sub, aud, exp, the
-// accept/offer grants, and iat, nbf, iss when asked for) and their signing:
+// accept/offer grants, iat, and nbf and iss when asked for) and their signing:
 // one home for the mint CLI, the load generator and the test stacks. Pure:
 // the clock passed in. Thread-safe.
 #ifndef SERVICES_AUTH_TOKEN_MINTING_H_
@@ -24,7 +24,6 @@ struct TokenClaims {
   std::string audience = "signaling";
   std::string issuer = {};                           // omitted when empty
   absl::Duration not_before = absl::ZeroDuration();  // from now; zero: no nbf
-  bool issued_at = true;                             // iat = now
 };
 
 // `claims` at `now`, signed with `key` (see SignJwt); the key's error when

@@ -125,8 +125,7 @@ std::string ProcessStack::Token(const std::string& subject, const std::vector<st
   EXPECT_TRUE(key.ok()) << key.status();
   if (!key.ok()) return "";
   auto token = auth::MintToken(
-      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl, .issued_at = false},
-      absl::Now());
+      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl}, absl::Now());
   EXPECT_TRUE(token.ok()) << token.status();
   return token.ok() ? *token : "";
 }

@@ -85,8 +85,7 @@ std::string Stack::Token(const std::string& subject, const std::vector<std::stri
   auto key = auth::LoadSigningKey("dev", "HS256", key_path_);
   EXPECT_TRUE(key.ok());
   auto token = auth::MintToken(
-      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl, .issued_at = false},
-      absl::Now());
+      *key, {.subject = subject, .accept = accept, .offer = offer, .ttl = ttl}, absl::Now());
   EXPECT_TRUE(token.ok());
   return *token;
 }
