@@ -27,20 +27,29 @@ using internal::LogRefused;
 using internal::t_call_time;
 
 const char* StateName(int state) {
-  static const char* kNames[] = {"awaiting_join", "verifying", "waiting", "registered", "paired"};
+  static const char* kNames[] = {"awaiting_join", "verifying", "waiting",   "registered",
+                                 "paired",        "claiming",  "looking_up"};
   return kNames[state];
 }
 
 }  // namespace
 
-PairingEngine::PairingEngine(EngineLimits limits, std::unique_ptr<AcceptorDirectory> directory)
+PairingEngine::PairingEngine(EngineLimits limits, std::unique_ptr<AcceptorDirectory> directory,
+                             std::string replica)
     : limits_(std::move(limits)),
       directory_(directory ? std::move(directory) : std::make_unique<InMemoryAcceptorDirectory>()),
+      replica_(std::move(replica)),
       throttle_(limits_.auth_throttle) {}
 
 PairingEngine::Session* PairingEngine::Find(SessionKey key) {
   auto it = sessions_.find(key);
   return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+bool IsSessionId(const std::string& id) {
+  return id.size() == 34 && id.compare(0, 2, "s_") == 0 &&
+         std::all_of(id.begin() + 2, id.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string PairingEngine::NewSessionId() {
@@ -57,7 +66,12 @@ Actions PairingEngine::Open(SessionKey key, ConnectionMeta meta, absl::Time now)
   session->meta = std::move(meta);
   session->connected_at = now;
   session->last_activity = now;
-  session->session_id = NewSessionId();
+  // A session moved from another replica keeps the id it was announced with.
+  session->announced = !session->meta.announced_session_id.empty() &&
+                       IsSessionId(session->meta.announced_session_id);
+  session->session_id =
+      session->announced ? std::move(session->meta.announced_session_id) : NewSessionId();
+  session->meta.announced_session_id.clear();
   Session& s = *session;
   sessions_[key] = std::move(session);
   Arm(s, kJoinDeadline, now + limits_.join_deadline);
@@ -88,7 +102,7 @@ void PairingEngine::Fail(Actions& out, Session& s, v1::Error::Code code, const s
   SendError(out, s, code, text);
   const SessionKey key = s.key;
   LogEnded(s, close_code, text);
-  Release(s);
+  Release(out, s);
   out.push_back(CloseAction{key, close_code, text});
 }
 
@@ -97,13 +111,15 @@ void PairingEngine::CloseSession(Actions& out, Session& s, uint32_t code, const 
   if (s.state == State::kPaired) EndPairing(out, s, peer_reason, false, now);
   const SessionKey key = s.key;
   LogEnded(s, code, reason);
-  Release(s);
+  Release(out, s);
   out.push_back(CloseAction{key, code, reason});
 }
 
-void PairingEngine::Release(Session& s) {
+void PairingEngine::Release(Actions& out, Session& s) {
   for (int t = 0; t < kTimerCount; ++t) Disarm(s, static_cast<Timer>(t));
   if (s.verify_request != 0) --pending_verifications_;
+  if (s.directory_request != 0) --pending_directory_;
+  if (s.fence != 0) out.push_back(ReleaseAction{s.id, s.fence});
   if (s.role == v1::ACCEPTOR && (s.state == State::kRegistered || s.state == State::kPaired)) {
     directory_->Remove(s.id, s.key);
   }
@@ -129,14 +145,16 @@ Actions PairingEngine::OnMessage(SessionKey key, v1::ClientMessage message, absl
     ++counters_.rate_limited;
     if (++s->refused_in_row >= limits_.rate_abuse_threshold) {
       SendError(out, *s, v1::Error::RATE_LIMITED, "rate limit abused");
-      CloseSession(out, *s, protocol::kCloseRateLimit, "rate limit abused", v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, *s, protocol::kCloseRateLimit, "rate limit abused",
+                   v1::PeerLeft::DISCONNECTED, now);
     } else {
       SendError(out, *s, v1::Error::RATE_LIMITED, "too many messages");
     }
     return out;
   }
   s->refused_in_row = 0;
-  const bool joined = s->state != State::kAwaitingJoin && s->state != State::kVerifying;
+  const bool joined = s->state != State::kAwaitingJoin && s->state != State::kVerifying &&
+                      s->state != State::kClaiming && s->state != State::kLookingUp;
   switch (message.kind_case()) {
     case v1::ClientMessage::kJoin:
       if (s->state != State::kAwaitingJoin) {
@@ -201,7 +219,7 @@ Actions PairingEngine::OnTransportClosed(SessionKey key, absl::Time now) {
   if (s == nullptr) return out;
   if (s->state == State::kPaired) EndPairing(out, *s, v1::PeerLeft::DISCONNECTED, false, now);
   LogEnded(*s, 0, "transport closed");
-  Release(*s);
+  Release(out, *s);
   return out;
 }
 
@@ -212,8 +230,8 @@ Actions PairingEngine::Disconnect(const std::string& peer_id, absl::Time now, bo
   Session* s = key ? Find(*key) : nullptr;
   *found = s != nullptr;
   if (s != nullptr) {
-    CloseSession(out, *s, protocol::kClosePolicy, "disconnected by the operator", v1::PeerLeft::DISCONNECTED,
-                 now);
+    CloseSession(out, *s, protocol::kClosePolicy, "disconnected by the operator",
+                 v1::PeerLeft::DISCONNECTED, now);
   }
   return out;
 }
@@ -237,7 +255,7 @@ Actions PairingEngine::CloseAll(uint32_t code, const std::string& reason,
     }
     Send(out, *s, go_away);
     LogEnded(*s, code, reason);
-    Release(*s);
+    Release(out, *s);
     out.push_back(CloseAction{key, code, reason});
   }
   return out;
@@ -251,6 +269,7 @@ EngineStats PairingEngine::Stats() const {
   for (const auto& [_, q] : waiting_) stats.waiting_offerers += q.size();
   stats.pending_verifications = pending_verifications_;
   stats.timers = timers_.size();
+  stats.pending_directory_calls = pending_directory_;
   return stats;
 }
 

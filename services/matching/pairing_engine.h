@@ -8,6 +8,13 @@
 // refer to sessions by key; every timer is an entry owned by its session and
 // removed with it. Closing a session (Close or OnTransportClosed) releases
 // all of it. Not thread-safe: the adapter serializes calls.
+//
+// Cluster mode (a replica name given): several replicas share the acceptor
+// ids through a directory the adapter reaches (docs/scaling.md). An
+// acceptor's id is claimed there before it is registered; an offerer whose
+// target is not held here is looked up there, and moved (RedirectAction) to
+// the replica that holds it, before it is told `joined`; ids are released
+// there when their session ends. Pairing itself stays on one replica.
 #ifndef SERVICES_MATCHING_PAIRING_ENGINE_H_
 #define SERVICES_MATCHING_PAIRING_ENGINE_H_
 
@@ -31,6 +38,7 @@
 #include "services/auth/principal.h"
 #include "services/matching/acceptor_directory.h"
 #include "services/matching/auth_throttle.h"
+#include "services/matching/cluster_types.h"
 #include "signaling/v1/signaling.pb.h"
 
 namespace signaling::matching {
@@ -62,6 +70,9 @@ using Principal = auth::Principal;
 struct ConnectionMeta {
   std::string client_ip;
   std::string bearer_token;  // from the transport's headers, may be empty
+  // Cluster mode: a session moved here from another replica after it was
+  // told `joined` there keeps that session id and is not told again.
+  std::string announced_session_id;
 };
 
 // Actions for the adapter.
@@ -79,7 +90,47 @@ struct VerifyAction {  // call the verifier, then OnVerified(session, request)
   uint64_t request;
   std::string token;
 };
-using Action = std::variant<SendAction, CloseAction, VerifyAction>;
+// Cluster mode only.
+struct ClaimAction {  // claim `id` in the directory, then OnClaimed(session, request, id)
+  SessionKey session;
+  uint64_t request;
+  std::string id;
+  std::string subject;
+  std::string session_id;
+  absl::Time lease_until;  // the claim's own expiry (the token's)
+};
+struct LookupAction {  // look `id` up, then OnLookedUp(session, request)
+  SessionKey session;
+  uint64_t request;
+  std::string id;
+};
+struct ReleaseAction {  // release `id` if the claim `fence` still holds it
+  std::string id;
+  uint64_t fence;
+};
+struct RenewAction {  // extend the claim `fence` of `id` to `lease_until`
+  std::string id;
+  uint64_t fence;
+  absl::Time lease_until;
+};
+struct RedirectAction {  // the session is released here; its transport moves to `replica`
+  SessionKey session;
+  std::string replica;
+  // Set when the client was already told `joined` with this session id: the
+  // move carries it on (ConnectionMeta::announced_session_id).
+  std::string announced_session_id;
+};
+struct EvictAction {  // tell `replica` to close the holder of `id` with fence `fence`
+  std::string replica;
+  std::string id;
+  uint64_t fence;
+};
+struct WaitAction {  // an offerer waits here for `id` until `until`: ask to be told
+  std::string id;
+  absl::Time until;
+};
+using Action = std::variant<SendAction, CloseAction, VerifyAction, ClaimAction, LookupAction,
+                            ReleaseAction, RenewAction, RedirectAction, EvictAction, WaitAction>;
 using Actions = std::vector<Action>;
 
 // Why a session's transport ended, for the peer's peerLeft.
@@ -93,7 +144,17 @@ struct EngineStats {
   uint64_t pairings = 0;  // live pairings
   uint64_t waiting_offerers = 0;
   uint64_t pending_verifications = 0;
-  uint64_t timers = 0;  // armed deadlines
+  uint64_t timers = 0;                   // armed deadlines
+  uint64_t pending_directory_calls = 0;  // cluster mode: claims and look-ups
+};
+
+// An id held here, as the adapter re-asserts it in the directory.
+struct HeldId {
+  std::string id;
+  std::string session_id;
+  std::string subject;
+  uint64_t fence = 0;
+  absl::Time lease_until;
 };
 
 // One open session as the admin API lists it (admin_wire.h converts it).
@@ -129,8 +190,11 @@ struct EngineCounters {
 
 class PairingEngine {
  public:
+  // `replica`: this replica's name in a cluster (its advertised address);
+  // empty for a matching service on its own.
   explicit PairingEngine(EngineLimits limits = {},
-                         std::unique_ptr<AcceptorDirectory> directory = nullptr);
+                         std::unique_ptr<AcceptorDirectory> directory = nullptr,
+                         std::string replica = "");
 
   // A transport opened; `key` is chosen by the adapter and must be new.
   Actions Open(SessionKey key, ConnectionMeta meta, absl::Time now);
@@ -151,6 +215,26 @@ class PairingEngine {
   Actions CloseAll(uint32_t code, const std::string& reason, uint32_t reconnect_after_ms);
   // Fires every deadline at or before `now`.
   Actions Advance(absl::Time now);
+
+  // Cluster mode. The directory answered a ClaimAction / LookupAction; an
+  // answer to no pending request is ignored (a claim it made is released).
+  Actions OnClaimed(SessionKey key, uint64_t request, const std::string& id,
+                    const absl::StatusOr<ClaimResult>& result, absl::Time now);
+  Actions OnLookedUp(SessionKey key, uint64_t request,
+                     const absl::StatusOr<std::optional<Holder>>& result, absl::Time now);
+  // A newer claim elsewhere took `id` from its holder here with `fence`
+  // (another replica's replacement, or a lost re-assertion): the holder is
+  // closed with 4009, its offerer gets peerLeft REPLACED. Nothing if the
+  // holder here has another fence.
+  Actions OnEvicted(const std::string& id, uint64_t fence, absl::Time now);
+  // `id` is now held on `replica`: the offerers waiting here for it move there.
+  Actions OnAcceptorElsewhere(const std::string& id, const std::string& replica, absl::Time now);
+  // While fenced (this replica's directory lease lapsed) nothing is claimed
+  // or paired: joins that need the directory, or a pairing, get UNAVAILABLE;
+  // pairings already made go on.
+  void SetFenced(bool fenced) { fenced_ = fenced; }
+  bool fenced() const { return fenced_; }
+  std::vector<HeldId> HeldIds() const;
   // The earliest armed deadline, or InfiniteFuture.
   absl::Time NextDeadline() const;
 
@@ -161,7 +245,15 @@ class PairingEngine {
   EngineCounters& counters() { return counters_; }
 
  private:
-  enum class State { kAwaitingJoin, kVerifying, kWaiting, kRegistered, kPaired };
+  enum class State {
+    kAwaitingJoin,
+    kVerifying,
+    kWaiting,
+    kRegistered,
+    kPaired,
+    kClaiming,   // cluster: the acceptor's claim is in the directory
+    kLookingUp,  // cluster: the offerer's target is being looked up
+  };
   enum class Negotiation { kAwaitingOffer, kAwaitingAnswer, kStable };
   enum Timer { kJoinDeadline, kWaitDeadline, kTokenExpiry, kNegotiation, kFailDelay, kTimerCount };
   enum class VerifyPurpose { kJoin, kRefresh };
@@ -176,11 +268,14 @@ class PairingEngine {
     ConnectionMeta meta;
     uint64_t verify_request = 0;  // pending request, 0 when none
     VerifyPurpose verify_purpose = VerifyPurpose::kJoin;
+    uint64_t directory_request = 0;  // cluster: pending claim or look-up, 0 when none
+    uint64_t fence = 0;              // cluster: the acceptor's claim, 0 when none
+    bool announced = false;          // cluster: `joined` was sent by another replica
     std::optional<SessionKey> peer;
     // Pairing state, meaningful while paired (kept on both sides alike).
     Negotiation negotiation = Negotiation::kAwaitingOffer;
     bool answered_once = false;
-    int media_sections = 0;  // of the last description, 0 = unknown
+    int media_sections = 0;         // of the last description, 0 = unknown
     std::vector<std::string> mids;  // its a=mid values ("" for none), empty = unknown
     absl::Time paired_at;
     absl::Time offer_at;
@@ -209,8 +304,9 @@ class PairingEngine {
   // Closes and releases the session; its peer gets peerLeft `reason`.
   void CloseSession(Actions& out, Session& s, uint32_t code, const std::string& reason,
                     v1::PeerLeft::Reason peer_reason, absl::Time now);
-  // Removes every trace of `s`; the caller already dealt with its peer.
-  void Release(Session& s);
+  // Removes every trace of `s` (in cluster mode its claim too); the caller
+  // already dealt with its peer.
+  void Release(Actions& out, Session& s);
 
   void HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now);
   // Both move `d` / `c` into the relayed message once it is accepted.
@@ -219,6 +315,12 @@ class PairingEngine {
   void HandleCandidate(Actions& out, Session& s, v1::IceCandidate&& c);
   void HandleLeave(Actions& out, Session& s, absl::Time now);
   void JoinVerified(Actions& out, Session& s, const Principal& p, absl::Time now);
+  // Cluster mode: asks the directory what JoinVerified cannot decide here;
+  // false when Admit may go on at once.
+  bool AskDirectory(Actions& out, Session& s, absl::Time now);
+  // The end of a join: replacement, `joined`, then registered, paired,
+  // waiting or refused.
+  void Admit(Actions& out, Session& s, absl::Time now);
   void Pair(Actions& out, Session& acceptor, Session& offerer, absl::Time now);
   // Ends the pairing of `s` (either side); the other side gets peerLeft
   // `reason`. An offerer on the other side is closed with 1000; an acceptor
@@ -235,6 +337,9 @@ class PairingEngine {
 
   EngineLimits limits_;
   std::unique_ptr<AcceptorDirectory> directory_;
+  const std::string replica_;  // empty: not in a cluster
+  bool fenced_ = false;
+  size_t pending_directory_ = 0;
   absl::flat_hash_map<SessionKey, std::unique_ptr<Session>> sessions_;
   // Offerers waiting for an acceptor id, in arrival order.
   absl::flat_hash_map<std::string, std::vector<SessionKey>> waiting_;
@@ -249,6 +354,10 @@ class PairingEngine {
 // Whether `id` is a valid peerId/targetId: 1..max bytes of
 // A-Z a-z 0-9 . _ ~ : @ -.
 bool IsValidPeerId(const std::string& id, size_t max_bytes);
+
+// Whether `id` has the form of the session ids the engine makes:
+// "s_" and 32 lowercase hex digits.
+bool IsSessionId(const std::string& id);
 
 // Whether an id is granted by patterns: an exact id, a prefix ending in '*',
 // or a lone '*'.

@@ -3,8 +3,6 @@
 // grants and the replacement of an acceptor, busy and not-found, waiting
 // offerers served in arrival order, and the pairing itself; with the id and
 // grant grammars (IsValidPeerId, GrantMatches).
-#include "services/matching/pairing_engine.h"
-
 #include <algorithm>
 #include <utility>
 
@@ -12,6 +10,7 @@
 #include "common/protocol/close_code.h"
 #include "services/matching/engine_log.h"
 #include "services/matching/field_grammar.h"
+#include "services/matching/pairing_engine.h"
 
 namespace signaling::matching {
 
@@ -39,7 +38,8 @@ bool GrantMatches(const std::vector<std::string>& patterns, const std::string& i
 
 void PairingEngine::HandleJoin(Actions& out, Session& s, const v1::Join& join, absl::Time now) {
   if (join.role() != v1::ACCEPTOR && join.role() != v1::OFFERER) {
-    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER", protocol::kCloseMalformed);
+    Fail(out, s, v1::Error::INVALID_MESSAGE, "role must be ACCEPTOR or OFFERER",
+         protocol::kCloseMalformed);
     return;
   }
   const bool acceptor = join.role() == v1::ACCEPTOR;
@@ -97,6 +97,7 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
     } else {
       s->principal = *principal;
       Arm(*s, kTokenExpiry, principal->expires_at);
+      if (s->fence != 0) out.push_back(RenewAction{s->id, s->fence, principal->expires_at});
     }
     return out;
   }
@@ -109,9 +110,11 @@ Actions PairingEngine::OnVerified(SessionKey key, uint64_t request,
         Arm(*s, kFailDelay, now + delay);
         return out;
       }
-      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token", protocol::kCloseUnauthenticated);
+      Fail(out, *s, v1::Error::UNAUTHENTICATED, "invalid session token",
+           protocol::kCloseUnauthenticated);
     } else {
-      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable", protocol::kCloseTryAgain);
+      Fail(out, *s, v1::Error::UNAVAILABLE, "token verification unavailable",
+           protocol::kCloseTryAgain);
     }
     return out;
   }
@@ -135,18 +138,26 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
     return;
   }
   s.principal = p;
+  if (AskDirectory(out, s, now)) return;
+  Admit(out, s, now);
+}
+
+void PairingEngine::Admit(Actions& out, Session& s, absl::Time now) {
+  const bool acceptor = s.role == v1::ACCEPTOR;
   std::optional<SessionKey> holder = directory_->Find(s.id);
   Session* existing = holder ? Find(*holder) : nullptr;
   if (acceptor && existing != nullptr) {
-    if (existing->principal.subject != p.subject) {
+    if (existing->principal.subject != s.principal.subject) {
       Fail(out, s, v1::Error::ID_TAKEN, "peerId is taken", protocol::kClosePolicy);
       return;
     }
+    // A claim here already replaced it in the directory: its release is
+    // stale there, and harmless.
     CloseSession(out, *existing, protocol::kCloseReplaced, "replaced by a newer session",
                  v1::PeerLeft::REPLACED, now);
   }
   Disarm(s, kJoinDeadline);
-  Arm(s, kTokenExpiry, p.expires_at);
+  Arm(s, kTokenExpiry, s.principal.expires_at);
   s.joined_at = now;
   ++counters_.joins;
   v1::ServerMessage joined;
@@ -158,7 +169,7 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
   } else {
     j->set_target_id(s.id);
   }
-  Send(out, s, std::move(joined));
+  if (!s.announced) Send(out, s, std::move(joined));  // else told so where it was moved from
   if (Log().should_log(spdlog::level::debug)) {
     log::Event(Log(), spdlog::level::debug, "session.joined",
                {{"session", log::Redact(s.session_id)},
@@ -187,11 +198,12 @@ void PairingEngine::JoinVerified(Actions& out, Session& s, const Principal& p, a
   s.state = State::kWaiting;
   waiting_[s.id].push_back(s.key);
   Arm(s, kWaitDeadline, s.wait_until);
+  if (!replica_.empty()) out.push_back(WaitAction{s.id, s.wait_until});
 }
 
 void PairingEngine::ServeWaiting(Actions& out, Session& acceptor, absl::Time now) {
   auto it = waiting_.find(acceptor.id);
-  if (it == waiting_.end()) return;
+  if (it == waiting_.end() || fenced_) return;  // fenced: they wait on, or time out
   const SessionKey first = it->second.front();
   it->second.erase(it->second.begin());
   if (it->second.empty()) waiting_.erase(it);

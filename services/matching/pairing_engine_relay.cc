@@ -2,8 +2,6 @@
 // answers and ICE candidates between the two sides of a pairing, in the
 // protocol's order and within the per-session limits, the checks of every
 // relayed candidate, leave, and the end of a pairing for both sides.
-#include "services/matching/pairing_engine.h"
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -11,6 +9,7 @@
 
 #include "common/protocol/close_code.h"
 #include "services/matching/engine_log.h"
+#include "services/matching/pairing_engine.h"
 
 namespace signaling::matching {
 
@@ -36,7 +35,7 @@ void PairingEngine::EndPairing(Actions& out, Session& s, v1::PeerLeft::Reason re
     const SessionKey key = other->key;
     other->state = State::kRegistered;  // no longer paired: Release skips it
     LogEnded(*other, protocol::kCloseNormal, "pairing ended");
-    Release(*other);
+    Release(out, *other);
     out.push_back(CloseAction{key, protocol::kCloseNormal, "pairing ended"});
   } else {
     other->state = State::kRegistered;

@@ -2,13 +2,12 @@
 // a session's timers, the earliest deadline, and what each one does when it
 // fires (join deadline, wait deadline, token expiry, negotiation timeout,
 // the delayed answer to a failed verification).
-#include "services/matching/pairing_engine.h"
-
 #include <optional>
 #include <tuple>
 
 #include "common/protocol/close_code.h"
 #include "services/matching/engine_log.h"
+#include "services/matching/pairing_engine.h"
 
 namespace signaling::matching {
 
@@ -48,18 +47,21 @@ Actions PairingEngine::Advance(absl::Time now) {
 void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) {
   switch (timer) {
     case kJoinDeadline:
-      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time", protocol::kCloseUnauthenticated);
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "no valid join in time",
+           protocol::kCloseUnauthenticated);
       break;
     case kWaitDeadline: {
       std::optional<SessionKey> holder = directory_->Find(s.id);
       const bool busy = holder.has_value();
       Fail(out, s, busy ? v1::Error::PEER_BUSY : v1::Error::PEER_NOT_FOUND,
-           busy ? "peer is busy" : "peer not found", busy ? protocol::kCloseTryAgain : protocol::kClosePolicy);
+           busy ? "peer is busy" : "peer not found",
+           busy ? protocol::kCloseTryAgain : protocol::kClosePolicy);
       break;
     }
     case kTokenExpiry:
       SendError(out, s, v1::Error::UNAUTHENTICATED, "session token expired");
-      CloseSession(out, s, protocol::kCloseUnauthenticated, "token expired", v1::PeerLeft::DISCONNECTED, now);
+      CloseSession(out, s, protocol::kCloseUnauthenticated, "token expired",
+                   v1::PeerLeft::DISCONNECTED, now);
       break;
     case kNegotiation: {
       // Both sides learn of the timeout; the acceptor waits again.
@@ -68,12 +70,13 @@ void PairingEngine::Fire(Actions& out, Session& s, Timer timer, absl::Time now) 
       EndPairing(out, *offerer, v1::PeerLeft::TIMEOUT, true, now);
       const SessionKey key = offerer->key;
       LogEnded(*offerer, protocol::kCloseNormal, "negotiation timed out");
-      Release(*offerer);
+      Release(out, *offerer);
       out.push_back(CloseAction{key, protocol::kCloseNormal, "negotiation timed out"});
       break;
     }
     case kFailDelay:
-      Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token", protocol::kCloseUnauthenticated);
+      Fail(out, s, v1::Error::UNAUTHENTICATED, "invalid session token",
+           protocol::kCloseUnauthenticated);
       break;
     case kTimerCount: break;
   }

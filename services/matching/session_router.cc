@@ -120,8 +120,8 @@ std::vector<VerifyAction> SessionRouter::DispatchLocked(Actions actions) {
         it->second.sink->CloseConn(it->second.conn, close->code, close->reason);
         routes_.erase(it);
       }
-    } else {
-      verifies.push_back(std::move(std::get<VerifyAction>(action)));
+    } else if (auto* verify = std::get_if<VerifyAction>(&action)) {
+      verifies.push_back(std::move(*verify));
     }
   }
   // Counted here, in the same critical section: WaitStopped cannot see zero

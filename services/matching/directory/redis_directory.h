@@ -23,29 +23,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/redis/client.h"
+#include "services/matching/cluster_types.h"
 
 namespace signaling::matching {
-
-// Where an id is held: the replica (its advertised address), the session
-// there, the claim's fence and the holder's subject.
-struct Holder {
-  std::string replica;
-  std::string session;
-  uint64_t fence = 0;
-  std::string subject;
-};
-
-struct ClaimResult {
-  enum class Kind {
-    kClaimed,   // the id was free, or its holder's replica is gone
-    kReplaced,  // the same subject held it: `previous` must be closed (REPLACED)
-    kTaken,     // another subject holds it (ID_TAKEN); `previous` says where
-    kBarrier,   // the replicas are re-asserting after Redis lost data: retry later
-  };
-  Kind kind = Kind::kClaimed;
-  uint64_t fence = 0;  // of the new claim (kClaimed, kReplaced)
-  std::optional<Holder> previous;
-};
 
 struct ReassertResult {
   bool kept = false;                // we hold the id (again)

@@ -36,7 +36,8 @@ class EngineTest : public ::testing::Test {
     std::optional<uint32_t> close_code;
   };
 
-  EngineTest() : engine_(Limits()) {}
+  // `replica`: the engine's name in a cluster ("" for a single one).
+  explicit EngineTest(std::string replica = "") : engine_(Limits(), nullptr, std::move(replica)) {}
 
   static EngineLimits Limits() {
     EngineLimits limits;
@@ -49,9 +50,9 @@ class EngineTest : public ::testing::Test {
     tokens_[token] = Principal{subject, std::move(accept), std::move(offer), now_ + ttl};
   }
 
-  SessionKey Open(const std::string& bearer = "") {
+  SessionKey Open(const std::string& bearer = "", const std::string& announced = "") {
     const SessionKey key = next_key_++;
-    Apply(engine_.Open(key, ConnectionMeta{"192.0.2.1", bearer}, now_));
+    Apply(engine_.Open(key, ConnectionMeta{"192.0.2.1", bearer, announced}, now_));
     return key;
   }
 
@@ -61,13 +62,14 @@ class EngineTest : public ::testing::Test {
         outcomes_[send->to].messages.push_back(send->message);
       } else if (auto* close = std::get_if<CloseAction>(&action)) {
         outcomes_[close->session].close_code = close->code;
-      } else {
-        auto& verify = std::get<VerifyAction>(action);
+      } else if (auto* verify = std::get_if<VerifyAction>(&action)) {
         if (hold_verifications_) {
-          held_.push_back(verify);
+          held_.push_back(*verify);
           continue;
         }
-        Answer(verify);
+        Answer(*verify);
+      } else {
+        directory_actions_.push_back(std::move(action));  // cluster mode
       }
     }
   }
@@ -173,6 +175,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_EQ(stats.waiting_offerers, 0u);
     EXPECT_EQ(stats.pending_verifications, 0u);
     EXPECT_EQ(stats.timers, 0u);
+    EXPECT_EQ(stats.pending_directory_calls, 0u);
   }
 
   // A paired acceptor (kiosk-7, subject owner) and offerer (subject user).
@@ -192,6 +195,7 @@ class EngineTest : public ::testing::Test {
   bool verifier_down_ = false;
   bool hold_verifications_ = false;
   std::vector<VerifyAction> held_;
+  std::vector<Action> directory_actions_;
 };
 
 }  // namespace signaling::matching::testing_engine
