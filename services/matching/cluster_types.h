@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace signaling::matching {
 
@@ -30,6 +31,9 @@ struct ClaimResult {
   Kind kind = Kind::kClaimed;
   uint64_t fence = 0;  // of the new claim (kClaimed, kReplaced)
   std::optional<Holder> previous;
+  // kClaimed, kReplaced: the replicas with offerers waiting for the id (to
+  // be told where it is now).
+  std::vector<std::string> waiting = {};
 };
 
 }  // namespace signaling::matching

@@ -103,6 +103,10 @@ struct LookupAction {  // look `id` up, then OnLookedUp(session, request)
   SessionKey session;
   uint64_t request;
   std::string id;
+  // When the offerer may wait (waitMs): if `id` is free, note in the same
+  // step that this replica waits for it until then, so that the replica
+  // where its acceptor joins tells this one (OnAcceptorElsewhere).
+  absl::Time wait_until;
 };
 struct ReleaseAction {  // release `id` if the claim `fence` still holds it
   std::string id;
@@ -125,12 +129,8 @@ struct EvictAction {  // tell `replica` to close the holder of `id` with fence `
   std::string id;
   uint64_t fence;
 };
-struct WaitAction {  // an offerer waits here for `id` until `until`: ask to be told
-  std::string id;
-  absl::Time until;
-};
 using Action = std::variant<SendAction, CloseAction, VerifyAction, ClaimAction, LookupAction,
-                            ReleaseAction, RenewAction, RedirectAction, EvictAction, WaitAction>;
+                            ReleaseAction, RenewAction, RedirectAction, EvictAction>;
 using Actions = std::vector<Action>;
 
 // Why a session's transport ended, for the peer's peerLeft.

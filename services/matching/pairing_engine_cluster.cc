@@ -38,7 +38,8 @@ bool PairingEngine::AskDirectory(Actions& out, Session& s, absl::Time now) {
                               s.principal.expires_at});
   } else {
     s.state = State::kLookingUp;
-    out.push_back(LookupAction{s.key, s.directory_request, s.id});
+    out.push_back(LookupAction{s.key, s.directory_request, s.id,
+                               s.wait_until > now ? s.wait_until : absl::InfinitePast()});
   }
   return true;
 }

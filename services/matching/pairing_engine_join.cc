@@ -198,7 +198,6 @@ void PairingEngine::Admit(Actions& out, Session& s, absl::Time now) {
   s.state = State::kWaiting;
   waiting_[s.id].push_back(s.key);
   Arm(s, kWaitDeadline, s.wait_until);
-  if (!replica_.empty()) out.push_back(WaitAction{s.id, s.wait_until});
 }
 
 void PairingEngine::ServeWaiting(Actions& out, Session& acceptor, absl::Time now) {

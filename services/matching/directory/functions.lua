@@ -6,6 +6,8 @@
 --
 -- Keys (P is the configured prefix, passed as the first argument):
 --   P a:{id}   hash sub, rep, ep, sess, fence: the holder of an id; PX the lease
+--   P w:{id}   zset of replicas with offerers waiting for the id, scored by
+--              the end of their wait (unix ms); expires with the last wait
 --   P fence    the fencing counter: INCR for every claim, never reset
 --   P m:<rep>  "<epoch> <state>": a replica's membership; PX its own lease
 --   P epochs   INCR: every replica start takes a new epoch, never reused
@@ -28,11 +30,22 @@ local function write(key, sub, rep, ep, sess, fence, ttl)
   redis.call('PEXPIRE', key, ttl)
 end
 
--- claim(KEYS: a:{id}, fence; ARGV: prefix, sub, rep, ep, sess, ttl_ms)
---   {'OK', fence}                            the id was free (or its holder dead)
---   {'REPLACED', fence, rep, sess, oldfence} same subject: the old holder must go
---   {'TAKEN', rep, sess}                     another subject holds it
---   {'BARRIER'}                              re-assertion after data loss under way
+-- The replicas whose offerers still wait for the id, and the note removed:
+-- they are told where the id is now.
+local function take_waiters(key)
+  local t = redis.call('TIME')
+  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local waiting = redis.call('ZRANGEBYSCORE', key, now_ms, '+inf')
+  redis.call('DEL', key)
+  return waiting
+end
+
+-- claim(KEYS: a:{id}, fence, w:{id}; ARGV: prefix, sub, rep, ep, sess, ttl_ms)
+--   {'OK', fence, waiting}                            the id was free (or its holder dead)
+--   {'REPLACED', fence, waiting, rep, sess, oldfence} same subject: the old holder must go
+--   {'TAKEN', rep, sess}                              another subject holds it
+--   {'BARRIER'}                                       re-assertion after data loss under way
+-- `waiting`: the replicas with offerers waiting for the id.
 local function claim(keys, args)
   local prefix, sub, rep, ep, sess, ttl = args[1], args[2], args[3], args[4], args[5], args[6]
   if redis.call('EXISTS', prefix .. 'barrier') == 1 then return {'BARRIER'} end
@@ -44,16 +57,25 @@ local function claim(keys, args)
   end
   local fence = redis.call('INCR', keys[2])
   write(keys[1], sub, rep, ep, sess, fence, ttl)
-  if replaced then return {'REPLACED', fence, h[2], h[4], tonumber(h[5])} end
-  return {'OK', fence}
+  local waiting = take_waiters(keys[3])
+  if replaced then return {'REPLACED', fence, waiting, h[2], h[4], tonumber(h[5])} end
+  return {'OK', fence, waiting}
 end
 
--- lookup(KEYS: a:{id}; ARGV: prefix)
---   {'HELD', rep, sess, fence, sub} or {'FREE'}
+-- lookup(KEYS: a:{id}, w:{id}; ARGV: prefix, rep, wait_until_ms)
+--   {'HELD', rep, sess, fence, sub}, or {'FREE'}; when free and
+--   wait_until_ms is not 0, `rep` is noted as waiting for the id until
+--   then, in the same step (a claim in between cannot be missed)
 local function lookup(keys, args)
   local h = redis.call('HMGET', keys[1], 'sub', 'rep', 'ep', 'sess', 'fence')
   if h[1] and live(args[1], h[2], h[3]) then
     return {'HELD', h[2], h[4], tonumber(h[5]), h[1]}
+  end
+  local until_ms = tonumber(args[3])
+  if until_ms > 0 then
+    redis.call('ZADD', keys[2], 'GT', until_ms, args[2])
+    local expires = redis.call('PEXPIRETIME', keys[2])
+    if expires < until_ms then redis.call('PEXPIREAT', keys[2], until_ms) end
   end
   return {'FREE'}
 end
@@ -147,8 +169,7 @@ redis.register_function('signaling_generation', generation)
 redis.register_function('signaling_member', member)
 redis.register_function('signaling_leave', leave)
 redis.register_function('signaling_claim', claim)
-redis.register_function{function_name = 'signaling_lookup', callback = lookup,
-                        flags = {'no-writes'}}
+redis.register_function('signaling_lookup', lookup)
 redis.register_function('signaling_release', release)
 redis.register_function('signaling_renew', renew)
 redis.register_function('signaling_reassert', reassert)

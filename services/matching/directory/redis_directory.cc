@@ -28,6 +28,12 @@ std::string Verdict(const Reply& reply) {
 
 uint64_t Number(const Reply& reply) { return reply.integer > 0 ? reply.integer : 0; }
 
+std::vector<std::string> Texts(const Reply& reply) {
+  std::vector<std::string> texts;
+  for (const Reply& element : reply.elements) texts.push_back(element.AsString());
+  return texts;
+}
+
 // 128 random bits in hex: a generation nobody else proposes.
 std::string RandomGeneration() {
   absl::BitGen bits;
@@ -47,6 +53,10 @@ redis::Command RedisDirectory::FunctionsLoad() {
 std::string RedisDirectory::IdKey(const std::string& id) const {
   // The id as a hash tag: every key of one id in one slot.
   return absl::StrCat(options_.key_prefix, "a:{", id, "}");
+}
+
+std::string RedisDirectory::WaitKey(const std::string& id) const {
+  return absl::StrCat(options_.key_prefix, "w:{", id, "}");
 }
 
 void RedisDirectory::Call(redis::Command command, absl::Time deadline,
@@ -117,20 +127,23 @@ void RedisDirectory::Leave(uint64_t epoch, absl::Time deadline, Done<bool> done)
 void RedisDirectory::Claim(const std::string& id, const std::string& subject,
                            const std::string& session, uint64_t epoch, absl::Duration lease,
                            absl::Time deadline, Done<ClaimResult> done) {
-  Call({"FCALL", "signaling_claim", "2", IdKey(id), absl::StrCat(options_.key_prefix, "fence"),
-        options_.key_prefix, subject, replica(), absl::StrCat(epoch), session, Ms(lease)},
+  Call({"FCALL", "signaling_claim", "3", IdKey(id), absl::StrCat(options_.key_prefix, "fence"),
+        WaitKey(id), options_.key_prefix, subject, replica(), absl::StrCat(epoch), session,
+        Ms(lease)},
        deadline, [done = std::move(done)](absl::StatusOr<Reply> reply) {
          if (!reply.ok()) return done(reply.status());
          const std::string verdict = Verdict(*reply);
          const auto& e = reply->elements;
          ClaimResult result;
-         if (verdict == "OK" && e.size() == 2) {
+         if (verdict == "OK" && e.size() == 3) {
            result.kind = ClaimResult::Kind::kClaimed;
            result.fence = Number(e[1]);
-         } else if (verdict == "REPLACED" && e.size() == 5) {
+           result.waiting = Texts(e[2]);
+         } else if (verdict == "REPLACED" && e.size() == 6) {
            result.kind = ClaimResult::Kind::kReplaced;
            result.fence = Number(e[1]);
-           result.previous = Holder{e[2].AsString(), e[3].AsString(), Number(e[4]), ""};
+           result.waiting = Texts(e[2]);
+           result.previous = Holder{e[3].AsString(), e[4].AsString(), Number(e[5]), ""};
          } else if (verdict == "TAKEN" && e.size() == 3) {
            result.kind = ClaimResult::Kind::kTaken;
            result.previous = Holder{e[1].AsString(), e[2].AsString(), 0, ""};
@@ -143,10 +156,12 @@ void RedisDirectory::Claim(const std::string& id, const std::string& subject,
        });
 }
 
-void RedisDirectory::Lookup(const std::string& id, absl::Time deadline,
+void RedisDirectory::Lookup(const std::string& id, absl::Time wait_until, absl::Time deadline,
                             Done<std::optional<Holder>> done) {
-  Call({"FCALL_RO", "signaling_lookup", "1", IdKey(id), options_.key_prefix}, deadline,
-       [done = std::move(done)](absl::StatusOr<Reply> reply) {
+  const int64_t until_ms = wait_until > absl::Now() ? absl::ToUnixMillis(wait_until) : 0;
+  Call({"FCALL", "signaling_lookup", "2", IdKey(id), WaitKey(id), options_.key_prefix, replica(),
+        absl::StrCat(until_ms)},
+       deadline, [done = std::move(done)](absl::StatusOr<Reply> reply) {
          if (!reply.ok()) return done(reply.status());
          const std::string verdict = Verdict(*reply);
          const auto& e = reply->elements;

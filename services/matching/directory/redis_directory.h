@@ -69,8 +69,12 @@ class RedisDirectory {
 
   void Claim(const std::string& id, const std::string& subject, const std::string& session,
              uint64_t epoch, absl::Duration lease, absl::Time deadline, Done<ClaimResult> done);
-  // The live holder of `id`, or nullopt when it is free.
-  void Lookup(const std::string& id, absl::Time deadline, Done<std::optional<Holder>> done);
+  // The live holder of `id`, or nullopt when it is free; then, if
+  // `wait_until` is in the future, this replica is noted as waiting for the
+  // id until then, in the same step (the claim that ends the wait returns it
+  // in ClaimResult::waiting).
+  void Lookup(const std::string& id, absl::Time wait_until, absl::Time deadline,
+              Done<std::optional<Holder>> done);
   // True when the claim was still ours (and is now gone).
   void Release(const std::string& id, uint64_t fence, absl::Time deadline, Done<bool> done);
   // True when the claim is still ours (its lease extended).
@@ -83,6 +87,7 @@ class RedisDirectory {
 
  private:
   std::string IdKey(const std::string& id) const;
+  std::string WaitKey(const std::string& id) const;
   // Runs one FCALL and hands its array answer to `parse`.
   void Call(redis::Command command, absl::Time deadline,
             std::function<void(absl::StatusOr<redis::Reply>)> parse);

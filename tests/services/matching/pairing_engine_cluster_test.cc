@@ -154,7 +154,9 @@ TEST_F(ClusterEngineTest, AnOffererIsMovedToTheReplicaHoldingItsTargetBeforeItIs
 
 TEST_F(ClusterEngineTest, AnOffererWhoseTargetIsFreeWaitsHereOrIsNotFound) {
   const SessionKey now_or_never = JoinOfferer("B", "kiosk-7");
-  LookedUp(Take<LookupAction>(), std::nullopt);
+  const LookupAction no_wait = Take<LookupAction>();
+  EXPECT_EQ(no_wait.wait_until, absl::InfinitePast()) << "waitMs 0: not noted as waiting";
+  LookedUp(no_wait, std::nullopt);
   EXPECT_EQ(Kinds(now_or_never), "joined error:PEER_NOT_FOUND");
 
   const SessionKey lost = JoinOfferer("B", "kiosk-7");
@@ -163,11 +165,11 @@ TEST_F(ClusterEngineTest, AnOffererWhoseTargetIsFreeWaitsHereOrIsNotFound) {
   EXPECT_EQ(CloseCode(lost), protocol::kCloseTryAgain);
 
   const SessionKey waits = JoinOfferer("B", "kiosk-7", 5000);
-  LookedUp(Take<LookupAction>(), std::nullopt);
+  const LookupAction lookup = Take<LookupAction>();
+  EXPECT_EQ(lookup.wait_until, now_ + absl::Seconds(5)) << "noted as waiting in the same step";
+  LookedUp(lookup, std::nullopt);
   EXPECT_EQ(Kinds(waits), "joined");
-  const WaitAction wait = Take<WaitAction>();
-  EXPECT_EQ(wait.id, "kiosk-7");
-  EXPECT_EQ(wait.until, now_ + absl::Seconds(5));
+  EXPECT_TRUE(directory_actions_.empty());
   Advance(absl::Seconds(5));
   EXPECT_EQ(Kinds(waits), "joined error:PEER_NOT_FOUND");
   ExpectEmpty();
@@ -176,10 +178,8 @@ TEST_F(ClusterEngineTest, AnOffererWhoseTargetIsFreeWaitsHereOrIsNotFound) {
 TEST_F(ClusterEngineTest, WaitingOfferersMoveToWhereTheirAcceptorJoinedAsAnnounced) {
   const SessionKey first = JoinOfferer("B", "kiosk-7", 5000);
   LookedUp(Take<LookupAction>(), std::nullopt);
-  directory_actions_.clear();  // the WaitAction
   const SessionKey second = JoinOfferer("B", "kiosk-7", 5000);
   LookedUp(Take<LookupAction>(), std::nullopt);
-  directory_actions_.clear();
   const std::string first_id = outcomes_[first].messages[0].joined().session_id();
 
   Apply(engine_.OnAcceptorElsewhere("kiosk-7", kOther, now_));

@@ -62,9 +62,10 @@ struct Replica {
     return Await<ClaimResult>(
         [&](auto done) { directory->Claim(id, subject, session, epoch, kLease, Soon(), done); });
   }
-  std::optional<Holder> Lookup(const std::string& id) {
-    auto holder =
-        Await<std::optional<Holder>>([&](auto done) { directory->Lookup(id, Soon(), done); });
+  std::optional<Holder> Lookup(const std::string& id,
+                               absl::Time wait_until = absl::InfinitePast()) {
+    auto holder = Await<std::optional<Holder>>(
+        [&](auto done) { directory->Lookup(id, wait_until, Soon(), done); });
     EXPECT_TRUE(holder.ok()) << holder.status();
     return holder.ok() ? *holder : std::nullopt;
   }
@@ -142,6 +143,36 @@ TEST_F(RedisDirectoryTest, AnotherSubjectGetsTakenTheSameSubjectReplaces) {
   EXPECT_TRUE(b_->Renew("kiosk-7", same->fence));
   EXPECT_TRUE(b_->Release("kiosk-7", same->fence));
   EXPECT_FALSE(a_->Lookup("kiosk-7").has_value());
+}
+
+TEST_F(RedisDirectoryTest, TheClaimThatEndsAWaitNamesTheWaitingReplicasOnce) {
+  Replica c(server_, "10.0.0.3:7001");
+  EXPECT_FALSE(b_->Lookup("kiosk-7", absl::Now() + absl::Seconds(30)).has_value());
+  EXPECT_FALSE(c.Lookup("kiosk-7", absl::Now() + absl::Seconds(30)).has_value());
+  EXPECT_FALSE(c.Lookup("kiosk-7", absl::Now() + absl::Seconds(10)).has_value());
+  EXPECT_FALSE(a_->Lookup("kiosk-7").has_value()) << "a look-up without a wait notes nothing";
+  // A wait that already ended is not named.
+  Replica d(server_, "10.0.0.4:7001");
+  EXPECT_FALSE(d.Lookup("kiosk-7", absl::Now() + absl::Milliseconds(50)).has_value());
+  absl::SleepFor(absl::Milliseconds(100));  // d's wait ends
+
+  auto claim = a_->Claim("kiosk-7", "alice", "s1");
+  ASSERT_TRUE(claim.ok());
+  EXPECT_EQ(claim->waiting, (std::vector<std::string>{"10.0.0.2:7001", "10.0.0.3:7001"}));
+  ASSERT_TRUE(a_->Release("kiosk-7", claim->fence));
+  auto again = a_->Claim("kiosk-7", "alice", "s2");
+  EXPECT_TRUE(again->waiting.empty()) << "each wait is told once";
+  EXPECT_EQ(server_.Cli({"EXISTS", "t:w:{kiosk-7}"}), "0");
+  // A look-up that finds the id held notes no wait.
+  EXPECT_TRUE(b_->Lookup("kiosk-7", absl::Now() + absl::Seconds(30)).has_value());
+  EXPECT_EQ(server_.Cli({"EXISTS", "t:w:{kiosk-7}"}), "0");
+}
+
+TEST_F(RedisDirectoryTest, AWaitNoteExpiresWithTheLastWait) {
+  EXPECT_FALSE(b_->Lookup("kiosk-7", absl::Now() + absl::Seconds(30)).has_value());
+  const int64_t ttl_ms = std::stoll(server_.Cli({"PTTL", "t:w:{kiosk-7}"}));
+  EXPECT_GT(ttl_ms, 25'000);
+  EXPECT_LE(ttl_ms, 30'000);
 }
 
 TEST_F(RedisDirectoryTest, FencesOnlyIncrease) {
