@@ -69,6 +69,17 @@ class RelayReactor final : public grpc::ServerBidiReactor<v1::RelayUp, v1::Relay
     });
   }
 
+  void Redirect(uint64_t conn, const std::string& replica,
+                const std::string& announced_session_id) override {
+    absl::MutexLock lock(&mu_);
+    writer_.Push(replica.size() + announced_session_id.size() + 24, [&](v1::RelayDown& batch) {
+      auto* event = batch.add_events();
+      event->set_conn(conn);
+      event->mutable_redirect()->set_replica(replica);
+      event->mutable_redirect()->set_announced_session_id(announced_session_id);
+    });
+  }
+
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     writer_.OnWriteDone(ok);

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/protocol/close_code.h"
 #include "services/matching/stream_writer.h"
 
 namespace signaling::matching {
@@ -69,6 +70,18 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
     closed_ = true;
     close_code_ = code;
     MaybeFinishLocked();
+  }
+
+  // A Session stream cannot move to another replica: its offerer, whose
+  // target is held elsewhere, is refused as if the directory were down
+  // (docs/scaling.md: internal clients reach other replicas' ids through a
+  // gateway for now).
+  void Redirect(uint64_t conn, const std::string&, const std::string&) override {
+    v1::ServerMessage error;
+    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    error.mutable_error()->set_message("the target is held by another matching replica");
+    Deliver(conn, std::move(error));
+    CloseConn(conn, protocol::kCloseTryAgain, "target on another replica");
   }
 
   void OnWriteDone(bool ok) override {

@@ -11,11 +11,13 @@ namespace signaling::matching {
 
 SessionRouter::SessionRouter(SessionRouterOptions options, Clock* clock,
                              TokenVerifierClient* verifier,
-                             std::unique_ptr<AcceptorDirectory> directory)
+                             std::unique_ptr<AcceptorDirectory> directory, ClusterLink* cluster)
     : options_(std::move(options)),
       clock_(clock),
       verifier_(verifier),
-      engine_(options_.limits, std::move(directory)) {}
+      cluster_(cluster),
+      engine_(options_.limits, std::move(directory),
+              cluster != nullptr ? cluster->replica() : std::string()) {}
 
 SessionRouter::~SessionRouter() {
   Shutdown();
@@ -23,54 +25,51 @@ SessionRouter::~SessionRouter() {
 }
 
 SessionKey SessionRouter::Open(SessionSink* sink, uint64_t conn, ConnectionMeta meta) {
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   SessionKey key;
   {
     absl::MutexLock lock(&mu_);
     key = next_key_++;
     routes_[key] = Route{sink, conn};
-    verifies = DispatchLocked(engine_.Open(key, std::move(meta), clock_->Now()));
+    outbound = DispatchLocked(engine_.Open(key, std::move(meta), clock_->Now()));
     if (shutting_down_) {
-      for (VerifyAction& v : DispatchLocked(engine_.CloseAll(protocol::kCloseGoingAway,
-                                                             "server shutting down",
-                                                             options_.shutdown_reconnect_ms))) {
-        verifies.push_back(std::move(v));
-      }
+      outbound.Append(DispatchLocked(engine_.CloseAll(
+          protocol::kCloseGoingAway, "server shutting down", options_.shutdown_reconnect_ms)));
     }
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
   return key;
 }
 
 void SessionRouter::OnMessage(SessionKey key, v1::ClientMessage message) {
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
-    verifies = DispatchLocked(
+    outbound = DispatchLocked(
         ReactLocked(key, [&] { return engine_.OnMessage(key, std::move(message), now); }));
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
 }
 
 void SessionRouter::OnTransportClosed(SessionKey key) {
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   {
     absl::MutexLock lock(&mu_);
     routes_.erase(key);
-    verifies = DispatchLocked(engine_.OnTransportClosed(key, clock_->Now()));
+    outbound = DispatchLocked(engine_.OnTransportClosed(key, clock_->Now()));
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
 }
 
 bool SessionRouter::Disconnect(const std::string& peer_id) {
   bool found = false;
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   {
     absl::MutexLock lock(&mu_);
-    verifies = DispatchLocked(engine_.Disconnect(peer_id, clock_->Now(), &found));
+    outbound = DispatchLocked(engine_.Disconnect(peer_id, clock_->Now(), &found));
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
   return found;
 }
 
@@ -108,8 +107,8 @@ Actions SessionRouter::ReactLocked(SessionKey key, absl::FunctionRef<Actions()> 
   }
 }
 
-std::vector<VerifyAction> SessionRouter::DispatchLocked(Actions actions) {
-  std::vector<VerifyAction> verifies;
+SessionRouter::Outbound SessionRouter::DispatchLocked(Actions actions) {
+  Outbound outbound;
   for (Action& action : actions) {
     if (auto* send = std::get_if<SendAction>(&action)) {
       auto it = routes_.find(send->to);
@@ -121,17 +120,37 @@ std::vector<VerifyAction> SessionRouter::DispatchLocked(Actions actions) {
         routes_.erase(it);
       }
     } else if (auto* verify = std::get_if<VerifyAction>(&action)) {
-      verifies.push_back(std::move(*verify));
+      outbound.verifies.push_back(std::move(*verify));
+    } else if (auto* redirect = std::get_if<RedirectAction>(&action)) {
+      auto it = routes_.find(redirect->session);
+      if (it != routes_.end()) {
+        it->second.sink->Redirect(it->second.conn, redirect->replica,
+                                  redirect->announced_session_id);
+        routes_.erase(it);
+      }
+    } else {
+      outbound.cluster.push_back(std::move(action));  // to the directory or a replica
     }
   }
   // Counted here, in the same critical section: WaitStopped cannot see zero
   // between the engine asking for a call and the call starting.
-  verifying_ += static_cast<int>(verifies.size());
-  return verifies;
+  verifying_ += static_cast<int>(outbound.verifies.size());
+  for (const Action& call : outbound.cluster) {
+    if (std::holds_alternative<ClaimAction>(call) || std::holds_alternative<LookupAction>(call)) {
+      ++verifying_;
+    }
+  }
+  return outbound;
 }
 
-void SessionRouter::StartVerifications(std::vector<VerifyAction> verifies) {
-  for (VerifyAction& verify : verifies) {
+void SessionRouter::Outbound::Append(Outbound more) {
+  for (VerifyAction& v : more.verifies) verifies.push_back(std::move(v));
+  for (Action& a : more.cluster) cluster.push_back(std::move(a));
+}
+
+void SessionRouter::StartOutbound(Outbound outbound) {
+  StartCluster(std::move(outbound.cluster));
+  for (VerifyAction& verify : outbound.verifies) {
     const SessionKey key = verify.session;
     const uint64_t request = verify.request;
     verifier_->Verify(std::move(verify.token), clock_->Now() + options_.verify_deadline,
@@ -143,25 +162,25 @@ void SessionRouter::StartVerifications(std::vector<VerifyAction> verifies) {
 
 void SessionRouter::OnVerified(SessionKey key, uint64_t request,
                                absl::StatusOr<Principal> principal) {
-  std::vector<VerifyAction> more;
+  Outbound more;
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     more = DispatchLocked(
         ReactLocked(key, [&] { return engine_.OnVerified(key, request, principal, now); }));
   }
-  StartVerifications(std::move(more));
+  StartOutbound(std::move(more));
   absl::MutexLock lock(&mu_);
   --verifying_;  // last: WaitStopped may return once it is zero
 }
 
 void SessionRouter::FireDueTimers() {
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   {
     absl::MutexLock lock(&mu_);
-    verifies = DispatchLocked(engine_.Advance(clock_->Now()));
+    outbound = DispatchLocked(engine_.Advance(clock_->Now()));
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
 }
 
 void SessionRouter::StartTimers() {
@@ -176,25 +195,25 @@ void SessionRouter::TimerLoop() {
       return shutting_down_ || engine_.NextDeadline() < deadline;
     };
     if (clock_->AwaitWithDeadline(mu_, absl::Condition(&changed), deadline)) continue;
-    std::vector<VerifyAction> verifies = DispatchLocked(engine_.Advance(clock_->Now()));
-    if (verifies.empty()) continue;
+    Outbound outbound = DispatchLocked(engine_.Advance(clock_->Now()));
+    if (outbound.empty()) continue;
     mu_.Unlock();
-    StartVerifications(std::move(verifies));
+    StartOutbound(std::move(outbound));
     mu_.Lock();
   }
   mu_.Unlock();
 }
 
 void SessionRouter::Shutdown() {
-  std::vector<VerifyAction> verifies;
+  Outbound outbound;
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) return;
     shutting_down_ = true;
-    verifies = DispatchLocked(engine_.CloseAll(protocol::kCloseGoingAway, "server shutting down",
+    outbound = DispatchLocked(engine_.CloseAll(protocol::kCloseGoingAway, "server shutting down",
                                                options_.shutdown_reconnect_ms));
   }
-  StartVerifications(std::move(verifies));
+  StartOutbound(std::move(outbound));
 }
 
 void SessionRouter::WaitStopped() {

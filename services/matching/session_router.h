@@ -32,6 +32,7 @@
 #include "services/matching/acceptor_directory.h"
 #include "services/matching/admin_wire.h"
 #include "services/matching/clock.h"
+#include "services/matching/cluster_link.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/pairing_engine.h"
 #include "services/matching/token_verifier_client.h"
@@ -47,6 +48,11 @@ class SessionSink {
   virtual void Deliver(uint64_t conn, v1::ServerMessage message) = 0;
   // The session is closed and released; nothing more is delivered for it.
   virtual void CloseConn(uint64_t conn, uint32_t code, const std::string& reason) = 0;
+  // Cluster mode: the session is released here and its connection is to go
+  // on at `replica` (announced as `announced_session_id` when not empty);
+  // nothing more is delivered for it here.
+  virtual void Redirect(uint64_t conn, const std::string& replica,
+                        const std::string& announced_session_id) = 0;
 };
 
 struct SessionRouterOptions {
@@ -59,9 +65,11 @@ struct SessionRouterOptions {
 class SessionRouter {
  public:
   // `clock` and `verifier` must outlive the router; `directory` nullptr:
-  // the engine's in-memory one.
+  // the engine's in-memory one. With `cluster` (which must outlive the
+  // router too) the engine runs in cluster mode under its replica name.
   SessionRouter(SessionRouterOptions options, Clock* clock, TokenVerifierClient* verifier,
-                std::unique_ptr<AcceptorDirectory> directory = nullptr);
+                std::unique_ptr<AcceptorDirectory> directory = nullptr,
+                ClusterLink* cluster = nullptr);
   // Shutdown() and WaitStopped() if the owner did not: the sinks of open
   // sessions must still be valid then.
   ~SessionRouter();
@@ -88,6 +96,15 @@ class SessionRouter {
   // lock, so that the scrape mirrors it without holding the lock.
   EngineSnapshot TakeMetricsSnapshot();
 
+  // Cluster mode, from the other replicas and the membership: a newer claim
+  // elsewhere took `id` with `fence` from its holder here (true if one was
+  // closed); `id` is held on `replica` now (the waiting offerers moved there,
+  // counted); fencing; the ids held here, to re-assert.
+  bool OnEvicted(const std::string& id, uint64_t fence);
+  int OnAcceptorArrived(const std::string& id, const std::string& replica);
+  void SetFenced(bool fenced);
+  std::vector<HeldId> HeldIds();
+
   // Fires every engine deadline at or before the clock's now.
   void FireDueTimers();
   // Starts the thread that fires deadlines when the clock reaches them,
@@ -111,17 +128,33 @@ class SessionRouter {
   // session alone (see the banner). Returns the actions to dispatch.
   Actions ReactLocked(SessionKey key, absl::FunctionRef<Actions()> reaction)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Carries out `actions` in order; verifications are counted in flight and
-  // returned, to be started once the lock is released.
-  std::vector<VerifyAction> DispatchLocked(Actions actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void StartVerifications(std::vector<VerifyAction> verifies) ABSL_LOCKS_EXCLUDED(mu_);
+  // The calls the engine asked for, to be started once the lock is released.
+  struct Outbound {
+    std::vector<VerifyAction> verifies;
+    std::vector<Action> cluster;  // directory calls, evictions
+    bool empty() const { return verifies.empty() && cluster.empty(); }
+    void Append(Outbound more);
+  };
+  // Carries out `actions` in order; calls to start are counted in flight and
+  // returned.
+  Outbound DispatchLocked(Actions actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartOutbound(Outbound outbound) ABSL_LOCKS_EXCLUDED(mu_);
   void OnVerified(SessionKey key, uint64_t request, absl::StatusOr<Principal> principal)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // session_router_cluster.cc: the directory calls and their answers.
+  void StartCluster(std::vector<Action> calls) ABSL_LOCKS_EXCLUDED(mu_);
+  void OnClaimed(const ClaimAction& claim, absl::StatusOr<ClaimResult> result)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void OnLookedUp(const LookupAction& lookup, absl::StatusOr<std::optional<Holder>> result)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs an engine reaction that is not about one session, and what it asks.
+  void React(absl::FunctionRef<Actions(absl::Time)> reaction) ABSL_LOCKS_EXCLUDED(mu_);
   void TimerLoop() ABSL_LOCKS_EXCLUDED(mu_);
 
   const SessionRouterOptions options_;
   Clock* const clock_;
   TokenVerifierClient* const verifier_;
+  ClusterLink* const cluster_;
   std::shared_ptr<spdlog::logger> log_ = log::Get("matching");
 
   absl::Mutex mu_;
@@ -129,7 +162,7 @@ class SessionRouter {
   absl::flat_hash_map<SessionKey, Route> routes_ ABSL_GUARDED_BY(mu_);
   SessionKey next_key_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
-  int verifying_ ABSL_GUARDED_BY(mu_) = 0;  // Verify calls in flight
+  int verifying_ ABSL_GUARDED_BY(mu_) = 0;  // Verify, claim and look-up calls in flight
   std::thread timer_thread_;
 };
 

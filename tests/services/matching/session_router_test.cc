@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/services/matching/fake_clock.h"
+#include "tests/services/matching/fake_session_sink.h"
 #include "tests/services/matching/fake_token_verifier.h"
 #include "tests/services/matching/test_sdp.h"
 
@@ -29,56 +30,6 @@ using ::testing::IsEmpty;
 
 using testing_sdp::kAnswer;
 using testing_sdp::kOffer;
-
-// Records what the router hands a transport, per connection, as
-// "joined", "error:UNAUTHENTICATED", "close:4001", ...
-class FakeSink final : public SessionSink {
- public:
-  void Deliver(uint64_t conn, v1::ServerMessage message) override {
-    std::string kind(message.GetDescriptor()->FindFieldByNumber(message.kind_case())->name());
-    if (message.has_error()) kind += ":" + v1::Error::Code_Name(message.error().code());
-    Record(conn, std::move(kind));
-  }
-  void CloseConn(uint64_t conn, uint32_t code, const std::string&) override {
-    Record(conn, absl::StrCat("close:", code));
-  }
-
-  std::vector<std::string> Events(uint64_t conn) {
-    absl::MutexLock lock(&mu_);
-    std::vector<std::string> out;
-    for (const auto& [c, kind] : events_) {
-      if (c == conn) out.push_back(kind);
-    }
-    return out;
-  }
-  // Every connection's events in the order they arrived, as "conn:kind".
-  std::vector<std::string> All() {
-    absl::MutexLock lock(&mu_);
-    std::vector<std::string> out;
-    for (const auto& [c, kind] : events_) out.push_back(absl::StrCat(c, ":", kind));
-    return out;
-  }
-  // Waits (real time, bounded) until `conn` was closed; false on timeout.
-  bool AwaitClose(uint64_t conn, absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto closed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      for (const auto& [c, kind] : events_) {
-        if (c == conn && kind.rfind("close:", 0) == 0) return true;
-      }
-      return false;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&closed), timeout);
-  }
-
- private:
-  void Record(uint64_t conn, std::string kind) {
-    absl::MutexLock lock(&mu_);
-    events_.emplace_back(conn, std::move(kind));
-  }
-
-  absl::Mutex mu_;
-  std::vector<std::pair<uint64_t, std::string>> events_ ABSL_GUARDED_BY(mu_);
-};
 
 // A directory that throws on chosen calls, as a failing store would.
 class ThrowingDirectory final : public AcceptorDirectory {
