@@ -229,11 +229,13 @@ class PairingEngine {
   Actions OnEvicted(const std::string& id, uint64_t fence, absl::Time now);
   // `id` is now held on `replica`: the offerers waiting here for it move there.
   Actions OnAcceptorElsewhere(const std::string& id, const std::string& replica, absl::Time now);
-  // While fenced (this replica's directory lease lapsed) nothing is claimed
-  // or paired: joins that need the directory, or a pairing, get UNAVAILABLE;
-  // pairings already made go on.
-  void SetFenced(bool fenced) { fenced_ = fenced; }
-  bool fenced() const { return fenced_; }
+  // This replica's directory lease: from `until` on (and until a later one
+  // is set) it is fenced. Fenced, nothing is claimed or paired: joins get
+  // UNAVAILABLE, waiting offerers wait on; pairings already made go on.
+  // Checked against the time of each call, so that a replica that was
+  // paused past its lease is fenced from its first call on. Starts fenced.
+  void SetLeaseUntil(absl::Time until) { lease_until_ = until; }
+  bool Fenced(absl::Time now) const { return !replica_.empty() && now >= lease_until_; }
   std::vector<HeldId> HeldIds() const;
   // The earliest armed deadline, or InfiniteFuture.
   absl::Time NextDeadline() const;
@@ -338,7 +340,7 @@ class PairingEngine {
   EngineLimits limits_;
   std::unique_ptr<AcceptorDirectory> directory_;
   const std::string replica_;  // empty: not in a cluster
-  bool fenced_ = false;
+  absl::Time lease_until_ = absl::InfinitePast();
   size_t pending_directory_ = 0;
   absl::flat_hash_map<SessionKey, std::unique_ptr<Session>> sessions_;
   // Offerers waiting for an acceptor id, in arrival order.

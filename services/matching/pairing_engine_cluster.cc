@@ -17,7 +17,7 @@ using internal::t_call_time;
 
 bool PairingEngine::AskDirectory(Actions& out, Session& s, absl::Time now) {
   if (replica_.empty()) return false;
-  if (fenced_) {
+  if (Fenced(now)) {
     // Without a live lease this replica may neither claim nor pair.
     Fail(out, s, v1::Error::UNAVAILABLE, "matching is re-joining its cluster, try again",
          protocol::kCloseTryAgain);

@@ -202,7 +202,7 @@ void PairingEngine::Admit(Actions& out, Session& s, absl::Time now) {
 
 void PairingEngine::ServeWaiting(Actions& out, Session& acceptor, absl::Time now) {
   auto it = waiting_.find(acceptor.id);
-  if (it == waiting_.end() || fenced_) return;  // fenced: they wait on, or time out
+  if (it == waiting_.end() || Fenced(now)) return;  // fenced: they wait on, or time out
   const SessionKey first = it->second.front();
   it->second.erase(it->second.begin());
   if (it->second.empty()) waiting_.erase(it);

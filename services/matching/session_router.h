@@ -99,10 +99,11 @@ class SessionRouter {
   // Cluster mode, from the other replicas and the membership: a newer claim
   // elsewhere took `id` with `fence` from its holder here (true if one was
   // closed); `id` is held on `replica` now (the waiting offerers moved there,
-  // counted); fencing; the ids held here, to re-assert.
+  // counted); the lease (PairingEngine::SetLeaseUntil); the ids held here,
+  // to re-assert.
   bool OnEvicted(const std::string& id, uint64_t fence);
   int OnAcceptorArrived(const std::string& id, const std::string& replica);
-  void SetFenced(bool fenced);
+  void SetLeaseUntil(absl::Time until);
   std::vector<HeldId> HeldIds();
 
   // Fires every engine deadline at or before the clock's now.

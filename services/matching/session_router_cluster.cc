@@ -97,9 +97,9 @@ int SessionRouter::OnAcceptorArrived(const std::string& id, const std::string& r
   return moved;
 }
 
-void SessionRouter::SetFenced(bool fenced) {
+void SessionRouter::SetLeaseUntil(absl::Time until) {
   absl::MutexLock lock(&mu_);
-  engine_.SetFenced(fenced);
+  engine_.SetLeaseUntil(until);
 }
 
 std::vector<HeldId> SessionRouter::HeldIds() {

@@ -19,6 +19,7 @@ constexpr char kOther[] = "10.0.0.2:7001";
 class ClusterEngineTest : public EngineTest {
  protected:
   ClusterEngineTest() : EngineTest(kSelf) {
+    engine_.SetLeaseUntil(absl::InfiniteFuture());
     AddToken("A", "kiosk-owner", {"kiosk-*"}, {});
     AddToken("A2", "kiosk-owner", {"kiosk-*"}, {}, absl::Hours(2));
     AddToken("M", "mallory", {"kiosk-*"}, {});
@@ -231,10 +232,24 @@ TEST_F(ClusterEngineTest, ARefreshRenewsTheClaimUntilTheNewExpiry) {
   EXPECT_EQ(renew.lease_until, now_ + absl::Hours(2));
 }
 
+TEST_F(ClusterEngineTest, AReplicaStartsFencedAndAPauseBeyondItsLeaseFencesIt) {
+  engine_.SetLeaseUntil(absl::InfinitePast());  // as constructed: no lease yet
+  const SessionKey before_lease = JoinAcceptor("A", "kiosk-7");
+  EXPECT_EQ(Kinds(before_lease), "error:UNAVAILABLE");
+  engine_.SetLeaseUntil(now_ + absl::Seconds(2));
+  const SessionKey a = Registered(3);
+  // Paused past the lease: the first call after it is already fenced,
+  // whatever the membership has not yet noticed.
+  now_ += absl::Seconds(5);
+  const SessionKey b = JoinOfferer("B", "kiosk-7");
+  EXPECT_EQ(Kinds(b), "error:UNAVAILABLE");
+  EXPECT_EQ(Kinds(a), "joined") << "no pairing after the lease lapsed";
+}
+
 TEST_F(ClusterEngineTest, FencedNothingIsClaimedOrPairedAndPairingsGoOn) {
   const SessionKey a = Registered(4);
   const SessionKey b = JoinOfferer("B", "kiosk-7");
-  engine_.SetFenced(true);
+  engine_.SetLeaseUntil(now_);  // lapsed now
   const SessionKey refused_acceptor = JoinAcceptor("A", "kiosk-8");
   EXPECT_EQ(Kinds(refused_acceptor), "error:UNAVAILABLE");
   const SessionKey refused_offerer = JoinOfferer("B", "kiosk-7");
@@ -243,7 +258,7 @@ TEST_F(ClusterEngineTest, FencedNothingIsClaimedOrPairedAndPairingsGoOn) {
   EXPECT_TRUE(directory_actions_.empty());
   Send(b, OfferMsg());
   EXPECT_EQ(Kinds(a), "joined paired offer") << "a pairing made before goes on";
-  engine_.SetFenced(false);
+  engine_.SetLeaseUntil(now_ + absl::Seconds(2));
   const SessionKey later = JoinAcceptor("A", "kiosk-8");
   EXPECT_TRUE(std::holds_alternative<ClaimAction>(directory_actions_.at(0)));
   EXPECT_EQ(Kinds(later), "");

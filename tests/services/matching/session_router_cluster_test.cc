@@ -29,7 +29,9 @@ class SessionRouterClusterTest : public ::testing::Test {
   SessionRouterClusterTest()
       : router_(std::make_unique<SessionRouter>(
             SessionRouterOptions{EngineLimits{}, kVerifyDeadline, 1000}, &clock_, &verifier_,
-            nullptr, &link_)) {}
+            nullptr, &link_)) {
+    router_->SetLeaseUntil(absl::InfiniteFuture());
+  }
 
   ~SessionRouterClusterTest() override {
     router_->Shutdown();
@@ -116,7 +118,7 @@ TEST_F(SessionRouterClusterTest, AnEvictionClosesTheHolderAndAReplacementEvictsE
 }
 
 TEST_F(SessionRouterClusterTest, FencedJoinsAreRefusedWithoutAskingTheDirectory) {
-  router_->SetFenced(true);
+  router_->SetLeaseUntil(clock_.Now());
   Join(1, v1::ACCEPTOR, "kiosk-7");
   EXPECT_EQ(link_.pending_claims(), 0u);
   EXPECT_THAT(sink_.Events(1), ElementsAre("error:UNAVAILABLE", "close:1013"));
