@@ -23,8 +23,7 @@ class AdminService final : public v1::MatchingAdmin::CallbackService {
                                          const v1::ListSessionsRequest* request,
                                          v1::ListSessionsResponse* response) override;
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
-                                     const v1::StatsRequest* request,
-                                     v1::Stats* response) override;
+                                     const v1::StatsRequest* request, v1::Stats* response) override;
   grpc::ServerUnaryReactor* DisconnectPeer(grpc::CallbackServerContext* context,
                                            const v1::DisconnectPeerRequest* request,
                                            v1::DisconnectPeerResponse* response) override;

@@ -35,6 +35,8 @@ absl::string_view RpcName(MatchingRpc rpc) {
     case MatchingRpc::kListSessions: return "ListSessions";
     case MatchingRpc::kGetStats: return "GetStats";
     case MatchingRpc::kDisconnectPeer: return "DisconnectPeer";
+    case MatchingRpc::kEvict: return "Evict";
+    case MatchingRpc::kAcceptorArrived: return "AcceptorArrived";
   }
   return "unknown";
 }
@@ -46,6 +48,8 @@ CallerPolicy::Class CallerPolicy::ClassOf(MatchingRpc rpc) {
     case MatchingRpc::kListSessions:
     case MatchingRpc::kGetStats:
     case MatchingRpc::kDisconnectPeer: return kAdmin;
+    case MatchingRpc::kEvict:
+    case MatchingRpc::kAcceptorArrived: return kPeer;
   }
   return kAdmin;
 }
@@ -56,6 +60,7 @@ absl::StatusOr<CallerPolicy> CallerPolicy::Create(const CallerIdentities& identi
            AddAll(identities.relay, "relay_identities", policy.allowed_[kGateway]),
            AddAll(identities.session, "session_identities", policy.allowed_[kService]),
            AddAll(identities.admin, "admin_identities", policy.allowed_[kAdmin]),
+           AddAll(identities.peer, "peer_identities", policy.allowed_[kPeer]),
        }) {
     if (!status.ok()) return status;
   }

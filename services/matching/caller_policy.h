@@ -21,23 +21,35 @@
 
 namespace signaling::matching {
 
-// The RPCs of the matching service (services Matching and MatchingAdmin).
-enum class MatchingRpc { kRelay, kSession, kListSessions, kGetStats, kDisconnectPeer };
-inline constexpr std::array<MatchingRpc, 5> kAllMatchingRpcs = {
-    MatchingRpc::kRelay, MatchingRpc::kSession, MatchingRpc::kListSessions, MatchingRpc::kGetStats,
-    MatchingRpc::kDisconnectPeer};
+// The RPCs of the matching service (services Matching, MatchingAdmin and,
+// between replicas, MatchingPeer).
+enum class MatchingRpc {
+  kRelay,
+  kSession,
+  kListSessions,
+  kGetStats,
+  kDisconnectPeer,
+  kEvict,
+  kAcceptorArrived,
+};
+inline constexpr std::array<MatchingRpc, 7> kAllMatchingRpcs = {
+    MatchingRpc::kRelay,          MatchingRpc::kSession,        MatchingRpc::kListSessions,
+    MatchingRpc::kGetStats,       MatchingRpc::kDisconnectPeer, MatchingRpc::kEvict,
+    MatchingRpc::kAcceptorArrived};
 
 // The method name as in the proto ("Relay", "ListSessions", ...), for
 // metrics and logs.
 absl::string_view RpcName(MatchingRpc rpc);
 
 // The identities allowed per class of RPC, exactly as configured
-// (--relay_identities, --session_identities, --admin_identities).
+// (--relay_identities, --session_identities, --admin_identities,
+// --peer_identities).
 struct CallerIdentities {
   std::vector<std::string> relay = {};    // gateways: Relay
   std::vector<std::string> session = {};  // internal services: Session
   std::vector<std::string> admin = {};    // admins: ListSessions, GetStats, DisconnectPeer
-  bool empty() const { return relay.empty() && session.empty() && admin.empty(); }
+  std::vector<std::string> peer = {};     // the other replicas: Evict, AcceptorArrived
+  bool empty() const { return relay.empty() && session.empty() && admin.empty() && peer.empty(); }
 };
 
 class CallerPolicy {
@@ -63,7 +75,7 @@ class CallerPolicy {
   bool open() const { return open_; }
 
  private:
-  enum Class { kGateway, kService, kAdmin, kClasses };
+  enum Class { kGateway, kService, kAdmin, kPeer, kClasses };
   static Class ClassOf(MatchingRpc rpc);
 
   bool open_ = false;

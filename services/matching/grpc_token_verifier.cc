@@ -32,8 +32,7 @@ absl::StatusOr<std::unique_ptr<GrpcTokenVerifier>> GrpcTokenVerifier::Create(
   if (!credentials.ok()) return credentials.status();
   auto stub = v1::TokenVerifier::NewStub(grpc::CreateCustomChannel(
       target, *credentials, net::ClientChannelArguments(kMaxAnswerBytes)));
-  return std::unique_ptr<GrpcTokenVerifier>(
-      new GrpcTokenVerifier(std::move(stub), clock, metrics));
+  return std::unique_ptr<GrpcTokenVerifier>(new GrpcTokenVerifier(std::move(stub), clock, metrics));
 }
 
 void GrpcTokenVerifier::Verify(std::string token, absl::Time deadline, Callback done) {

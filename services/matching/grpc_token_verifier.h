@@ -27,9 +27,9 @@ class GrpcTokenVerifier final : public TokenVerifierClient {
   // A verifier of the auth service at `target` (host:port). `clock` (for the
   // latency metric) and `metrics` must outlive it.
   static absl::StatusOr<std::unique_ptr<GrpcTokenVerifier>> Create(const std::string& target,
-                                                                    const net::GrpcClientTls& tls,
-                                                                    Clock* clock,
-                                                                    MatchingMetrics* metrics);
+                                                                   const net::GrpcClientTls& tls,
+                                                                   Clock* clock,
+                                                                   MatchingMetrics* metrics);
 
   void Verify(std::string token, absl::Time deadline, Callback done) override;
 

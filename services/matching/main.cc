@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_split.h"
 #include "common/admin/service.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
 #include "common/log/log.h"
+#include "services/matching/cluster_flags.h"
 #include "services/matching/matching_server.h"
 
 namespace {
@@ -27,12 +27,6 @@ int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d))
 int Positive(const char* name, int value) {
   if (value <= 0) signaling::config::FailSetting(name, "must be positive");
   return value;
-}
-
-// A comma-separated list; "" is the empty list.
-std::vector<std::string> List(const std::string& value) {
-  if (value.empty()) return {};
-  return absl::StrSplit(value, ',');
 }
 
 }  // namespace
@@ -74,7 +68,6 @@ ABSL_FLAG(double, rate_per_second, kLimits.rate_per_second,
           "message rate per session (token bucket)");
 ABSL_FLAG(double, rate_burst, kLimits.rate_burst, "burst of the token bucket");
 
-
 int main(int argc, char** argv) {
   signaling::admin::InitService(argc, argv, "signaling-matching [flags]", 9101);
   auto log = signaling::log::Get("matching");
@@ -86,9 +79,16 @@ int main(int argc, char** argv) {
       absl::Milliseconds(Positive("verify_deadline_ms", absl::GetFlag(FLAGS_verify_deadline_ms)));
   options.server_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_cert),
                         absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)};
-  options.callers = {List(absl::GetFlag(FLAGS_relay_identities)),
-                     List(absl::GetFlag(FLAGS_session_identities)),
-                     List(absl::GetFlag(FLAGS_admin_identities))};
+  using signaling::matching::FlagList;
+  options.callers = {FlagList(absl::GetFlag(FLAGS_relay_identities)),
+                     FlagList(absl::GetFlag(FLAGS_session_identities)),
+                     FlagList(absl::GetFlag(FLAGS_admin_identities)),
+                     signaling::matching::PeerIdentitiesFromFlags()};
+  // Replicas call each other with their server certificate, verified by
+  // the CA of client certificates.
+  options.cluster = signaling::matching::ClusterFromFlags(
+      {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_tls_client_ca),
+       absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)});
   options.auth_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_auth_ca),
                       absl::GetFlag(FLAGS_auth_client_cert), absl::GetFlag(FLAGS_auth_client_key)};
   options.relay_batch_bytes = Positive("relay_batch_bytes", absl::GetFlag(FLAGS_relay_batch_bytes));

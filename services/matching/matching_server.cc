@@ -8,6 +8,7 @@
 
 #include "services/matching/admin_wire.h"
 #include "services/matching/clock.h"
+#include "services/matching/cluster/redis_cluster_link.h"
 #include "services/matching/grpc_token_verifier.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/matching_service.h"
@@ -34,37 +35,76 @@ class MatchingServer::Impl {
         GrpcTokenVerifier::Create(options_.auth_target, options_.auth_tls, &clock_, &metrics_);
     if (!verifier.ok()) return verifier.status();
     verifier_ = *std::move(verifier);
+    if (absl::Status st = InitCluster(); !st.ok()) return st;
     router_ = std::make_unique<SessionRouter>(
         SessionRouterOptions{options_.limits, options_.verify_deadline, kShutdownReconnectMs},
-        &clock_, verifier_.get());
+        &clock_, verifier_.get(), nullptr, link_.get());
     auto service = MatchingService::Start(options_, router_.get(), &metrics_);
     if (!service.ok()) return service.status();
     service_ = *std::move(service);
+    if (link_ != nullptr) {
+      membership_ = std::make_unique<Membership>(options_.cluster.membership, redis_.get(),
+                                                 directory_.get(), router_.get(), peers_.get());
+      link_->SetMembership(membership_.get());
+      membership_->Start();
+    }
     if (options_.registry != nullptr) {
-      options_.registry->AddCollector([this] {
-        metrics_.Collect([this] { return router_->TakeMetricsSnapshot(); });
-      });
+      options_.registry->AddCollector(
+          [this] { metrics_.Collect([this] { return router_->TakeMetricsSnapshot(); }); });
     }
     serving_ = true;
     router_->StartTimers();
     return absl::OkStatus();
   }
 
+  // The cluster's pieces, when configured: the Redis client (loading the
+  // directory's functions on every connection), the directory, the peers.
+  absl::Status InitCluster() {
+    const ClusterOptions& cluster = options_.cluster;
+    if (!cluster.enabled()) return absl::OkStatus();
+    if (cluster.advertise.empty()) {
+      return absl::InvalidArgumentError("cluster mode needs --advertise (this replica's address)");
+    }
+    redis::ClientOptions redis = cluster.redis;
+    redis.on_connect.push_back(RedisDirectory::FunctionsLoad());
+    auto client = redis::Client::Create(std::move(redis));
+    if (!client.ok()) return client.status();
+    redis_ = *std::move(client);
+    directory_ = std::make_unique<RedisDirectory>(
+        RedisDirectoryOptions{cluster.key_prefix, cluster.advertise}, redis_.get());
+    auto peers = PeerClient::Create(cluster.peer_tls, options_.verify_deadline);
+    if (!peers.ok()) return peers.status();
+    peers_ = *std::move(peers);
+    link_ = std::make_unique<RedisClusterLink>(directory_.get(), peers_.get(),
+                                               cluster.membership.call_timeout);
+    return absl::OkStatus();
+  }
+
   void Shutdown(absl::Duration grace) {
     if (shut_down_.exchange(true)) return;
     serving_ = false;
+    if (membership_ != nullptr) membership_->Drain();
     if (router_ != nullptr) router_->Shutdown();  // goAway + 1001 to every session
+    // After the releases the shutdown queued: this replica leaves the
+    // directory, its ids free at once.
+    if (membership_ != nullptr) membership_->Stop();
     if (service_ != nullptr) service_->Shutdown(grace);
     // The timer thread, and verifications in flight (they end within their
     // deadline; their callbacks use the router and the verifier's channel).
     if (router_ != nullptr) router_->WaitStopped();
+    if (redis_ != nullptr) redis_->Stop();
   }
 
   const MatchingServerOptions options_;
   MatchingMetrics metrics_;
   RealClock clock_;
   std::unique_ptr<GrpcTokenVerifier> verifier_;
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<RedisDirectory> directory_;
+  std::unique_ptr<PeerClient> peers_;
+  std::unique_ptr<RedisClusterLink> link_;
   std::unique_ptr<SessionRouter> router_;
+  std::unique_ptr<Membership> membership_;
   std::unique_ptr<MatchingService> service_;
   std::atomic<bool> serving_{false};
   std::atomic<bool> shut_down_{false};

@@ -16,11 +16,25 @@
 #include "common/metrics/metrics.h"
 #include "common/net/grpc_server.h"
 #include "common/net/grpc_tls.h"
+#include "common/redis/client.h"
 #include "services/matching/caller_policy.h"
+#include "services/matching/cluster/membership.h"
 #include "services/matching/pairing_engine.h"
 #include "signaling/v1/matching.pb.h"
 
 namespace signaling::matching {
+
+// Several replicas sharing their ids through Redis (docs/scaling.md). Off
+// unless a Redis address or sentinels are given.
+struct ClusterOptions {
+  redis::ClientOptions redis;  // address or sentinels, credentials, timeouts
+  // This replica's address for gateways and the other replicas: its name.
+  std::string advertise;
+  std::string key_prefix = "signaling:";
+  MembershipOptions membership;
+  net::GrpcClientTls peer_tls;  // towards the other replicas
+  bool enabled() const { return !redis.address.empty() || !redis.sentinels.empty(); }
+};
 
 struct MatchingServerOptions {
   std::string listen = "127.0.0.1:0";
@@ -30,6 +44,7 @@ struct MatchingServerOptions {
   net::GrpcServerTls server_tls;  // plaintext only when insecure is set
   // Who may call which RPC, by mTLS client identity (see caller_guard.h).
   CallerIdentities callers;
+  ClusterOptions cluster;
   net::GrpcClientTls auth_tls;
   int max_message_bytes = 256 * 1024;
   int max_concurrent_streams = 10000;

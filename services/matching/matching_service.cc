@@ -20,7 +20,8 @@ MatchingService::MatchingService(const MatchingServerOptions& options,
       metrics_(metrics),
       relay_batch_bytes_(options.relay_batch_bytes),
       max_stream_queue_bytes_(options.max_stream_queue_bytes),
-      admin_(guard_.get(), router) {}
+      admin_(guard_.get(), router),
+      peer_(guard_.get(), router) {}
 
 absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
     const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics) {
@@ -35,6 +36,7 @@ absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
   builder.AddListeningPort(options.listen, *credentials, &service->port_);
   builder.RegisterService(service.get());
   builder.RegisterService(&service->admin_);
+  if (options.cluster.enabled()) builder.RegisterService(&service->peer_);
   // Relay batches carry many sessions' messages: sends may be larger.
   net::ApplyServerLimits(builder,
                          {options.max_message_bytes, options.max_message_bytes * 64,

@@ -15,6 +15,7 @@
 #include "services/matching/caller_guard.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/matching_server.h"
+#include "services/matching/peer_service.h"
 #include "services/matching/session_router.h"
 #include "signaling/v1/matching.grpc.pb.h"
 
@@ -49,6 +50,7 @@ class MatchingService final : public v1::Matching::CallbackService {
   const size_t relay_batch_bytes_;
   const size_t max_stream_queue_bytes_;
   AdminService admin_;
+  PeerService peer_;  // registered in cluster mode only
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;  // last: stopped before the rest goes
 };

@@ -97,7 +97,8 @@ class RelayReactor final : public grpc::ServerBidiReactor<v1::RelayUp, v1::Relay
     switch (event.kind_case()) {
       case v1::RelayUp::Event::kOpen: {
         if (keys_.contains(event.conn())) break;
-        ConnectionMeta meta{event.open().client_ip(), event.open().bearer_token()};
+        ConnectionMeta meta{event.open().client_ip(), event.open().bearer_token(),
+                            event.open().announced_session_id()};
         keys_[event.conn()] = router_->Open(this, event.conn(), std::move(meta));
         break;
       }

@@ -98,6 +98,22 @@ TEST(CallerPolicyTest, RpcNamesAreTheProtoMethodNames) {
   EXPECT_EQ(RpcName(MatchingRpc::kListSessions), "ListSessions");
   EXPECT_EQ(RpcName(MatchingRpc::kGetStats), "GetStats");
   EXPECT_EQ(RpcName(MatchingRpc::kDisconnectPeer), "DisconnectPeer");
+  EXPECT_EQ(RpcName(MatchingRpc::kEvict), "Evict");
+  EXPECT_EQ(RpcName(MatchingRpc::kAcceptorArrived), "AcceptorArrived");
+}
+
+TEST(CallerPolicyTest, ThePeerRpcsAreForTheOtherReplicasOnly) {
+  const CallerPolicy policy = Make(
+      {.relay = {"gateway"}, .session = {"recorder"}, .admin = {"ops"}, .peer = {"replica-1"}});
+  for (MatchingRpc rpc : {MatchingRpc::kEvict, MatchingRpc::kAcceptorArrived}) {
+    EXPECT_TRUE(policy.Allowed(rpc, Ids{"replica-1"})) << RpcName(rpc);
+    for (const char* other : {"gateway", "recorder", "ops"}) {
+      EXPECT_FALSE(policy.Allowed(rpc, Ids{other})) << RpcName(rpc) << " " << other;
+    }
+  }
+  for (MatchingRpc rpc : {MatchingRpc::kRelay, MatchingRpc::kSession, MatchingRpc::kListSessions}) {
+    EXPECT_FALSE(policy.Allowed(rpc, Ids{"replica-1"})) << RpcName(rpc);
+  }
 }
 
 }  // namespace

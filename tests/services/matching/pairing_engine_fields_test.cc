@@ -45,7 +45,6 @@ std::vector<std::string> BadUsernameFragments() {
           "abc",     "",         std::string(257, 'u'),    "Es\xc3\xa9w"};
 }
 
-
 // Before any description the mids are unknown: only the grammar applies.
 TEST_F(EngineTest, SdpMidOutsideTheIdentificationTagGrammarIsInvalidCandidateAndNotRelayed) {
   auto [a, b] = PairUp();

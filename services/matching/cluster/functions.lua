@@ -101,7 +101,7 @@ end
 -- reassert(KEYS: a:{id}, fence; ARGV: prefix, fence, sub, rep, ep, sess, ttl_ms)
 -- After a reconnect, a failover or data loss: the highest fence wins.
 --   {'OK'}                      kept (or written back) with our fence
---   {'OK', rep, sess}           written back over a live holder with a lower
+--   {'OK', rep, sess, fence}    written back over a live holder with a lower
 --                               fence, which must go
 --   {'LOST', rep, sess, fence}  a live holder with a higher fence has it
 local function reassert(keys, args)
@@ -119,7 +119,7 @@ local function reassert(keys, args)
   -- Missing, stale, or lower: ours. The counter never goes below a fence in use.
   if tonumber(redis.call('GET', keys[2]) or '0') < fence then redis.call('SET', keys[2], fence) end
   write(keys[1], sub, rep, ep, sess, fence, ttl)
-  if other_live then return {'OK', h[1], h[3]} end
+  if other_live then return {'OK', h[1], h[3], current} end
   return {'OK'}
 end
 

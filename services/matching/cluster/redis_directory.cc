@@ -1,13 +1,13 @@
 // The directory's Redis Function calls and their answers; see
 // redis_directory.h and functions.lua.
-#include "services/matching/directory/redis_directory.h"
+#include "services/matching/cluster/redis_directory.h"
 
 #include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/matching/directory/functions_lua.h"
+#include "services/matching/cluster/functions_lua.h"
 
 namespace signaling::matching {
 namespace {
@@ -205,9 +205,11 @@ void RedisDirectory::Reassert(const std::string& id, const Holder& ours, uint64_
          const std::string verdict = Verdict(*reply);
          const auto& e = reply->elements;
          ReassertResult result;
-         if (verdict == "OK" && (e.size() == 1 || e.size() == 3)) {
+         if (verdict == "OK" && (e.size() == 1 || e.size() == 4)) {
            result.kept = true;
-           if (e.size() == 3) result.displaced = Holder{e[1].AsString(), e[2].AsString(), 0, ""};
+           if (e.size() == 4) {
+             result.displaced = Holder{e[1].AsString(), e[2].AsString(), Number(e[3]), ""};
+           }
          } else if (verdict == "LOST" && e.size() == 4) {
            result.winner = Holder{e[1].AsString(), e[2].AsString(), Number(e[3]), ""};
          } else {

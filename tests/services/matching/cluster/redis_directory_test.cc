@@ -3,7 +3,7 @@
 // the fence, holders freed when their replica's membership lapses or a new
 // start of it takes its name, re-assertion after data loss (the highest
 // fence wins), the generation check and its barrier, and Redis gone.
-#include "services/matching/directory/redis_directory.h"
+#include "services/matching/cluster/redis_directory.h"
 
 #include <memory>
 
@@ -231,6 +231,7 @@ TEST_F(RedisDirectoryTest, ReassertionAfterDataLossTheHighestFenceWins) {
   ASSERT_TRUE(b_then.displaced.has_value());
   EXPECT_EQ(b_then.displaced->replica, "10.0.0.1:7001");
   EXPECT_EQ(b_then.displaced->session, "s1");
+  EXPECT_EQ(b_then.displaced->fence, old_claim->fence);
   // a again: it lost, and learns to whom.
   ReassertResult a_again = a_->Reassert("kiosk-7", a_view);
   EXPECT_FALSE(a_again.kept);

@@ -11,8 +11,8 @@
 // that does not parse). Callers fail closed on a status.
 //
 // Thread-safety: every method may be called from any thread.
-#ifndef SERVICES_MATCHING_DIRECTORY_REDIS_DIRECTORY_H_
-#define SERVICES_MATCHING_DIRECTORY_REDIS_DIRECTORY_H_
+#ifndef SERVICES_MATCHING_CLUSTER_REDIS_DIRECTORY_H_
+#define SERVICES_MATCHING_CLUSTER_REDIS_DIRECTORY_H_
 
 #include <cstdint>
 #include <functional>
@@ -98,4 +98,4 @@ class RedisDirectory {
 
 }  // namespace signaling::matching
 
-#endif  // SERVICES_MATCHING_DIRECTORY_REDIS_DIRECTORY_H_
+#endif  // SERVICES_MATCHING_CLUSTER_REDIS_DIRECTORY_H_

@@ -1,0 +1,68 @@
+// Sent-and-forgotten calls to the other replicas; see peer_client.h.
+#include "services/matching/cluster/peer_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+
+namespace signaling::matching {
+namespace {
+
+// One call in flight: what gRPC needs alive until its callback.
+template <typename Request, typename Response>
+struct Call {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+void LogFailure(const char* what, const std::string& replica, const grpc::Status& status) {
+  if (status.ok() || !log::ShouldLog(absl::StrCat("peer-", what))) return;
+  log::Get("matching")->warn("{} to replica {} failed: {}", what, replica, status.error_message());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PeerClient>> PeerClient::Create(const net::GrpcClientTls& tls,
+                                                               absl::Duration deadline) {
+  auto credentials = net::ChannelCredentials(tls);
+  if (!credentials.ok()) return credentials.status();
+  return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), deadline));
+}
+
+v1::MatchingPeer::Stub* PeerClient::StubFor(const std::string& replica) {
+  absl::MutexLock lock(&mu_);
+  auto& stub = stubs_[replica];
+  if (stub == nullptr) stub = v1::MatchingPeer::NewStub(grpc::CreateChannel(replica, credentials_));
+  return stub.get();
+}
+
+void PeerClient::Evict(const std::string& replica, const std::string& id, uint64_t fence) {
+  auto* call = new Call<v1::EvictRequest, v1::EvictResponse>();
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(deadline_));
+  call->request.set_peer_id(id);
+  call->request.set_fence(fence);
+  StubFor(replica)->async()->Evict(&call->context, &call->request, &call->response,
+                                   [call, replica](grpc::Status status) {
+                                     LogFailure("eviction", replica, status);
+                                     delete call;
+                                   });
+}
+
+void PeerClient::TellArrived(const std::string& replica, const std::string& id,
+                             const std::string& holder) {
+  auto* call = new Call<v1::AcceptorArrivedRequest, v1::AcceptorArrivedResponse>();
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(deadline_));
+  call->request.set_peer_id(id);
+  call->request.set_replica(holder);
+  StubFor(replica)->async()->AcceptorArrived(&call->context, &call->request, &call->response,
+                                             [call, replica](grpc::Status status) {
+                                               LogFailure("arrival notice", replica, status);
+                                               delete call;
+                                             });
+}
+
+}  // namespace signaling::matching

@@ -1,0 +1,94 @@
+// The cluster's processes; see cluster_stack.h.
+#include "tests/cluster/cluster_stack.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "signaling/v1/matching.grpc.pb.h"
+#include "tests/integration/log_lines.h"
+#include "tests/integration/wait.h"
+
+namespace signaling::testing {
+
+ClusterStack::ClusterStack(int replicas) {
+  for (int i = 0; i < replicas; ++i) {
+    replicas_.push_back({FreePort(), FreePort(), std::make_unique<Child>()});
+  }
+}
+
+ClusterStack::~ClusterStack() {
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    replicas_[i].child->Kill();
+    const std::string log = absl::StrCat(base_.dir(), "/matching-", i, ".log");
+    ExpectJsonLogLines(log);
+    if (::testing::Test::HasFailure()) {
+      std::string text = ReadFile(log);
+      if (text.size() > 3000) text = text.substr(text.size() - 3000);
+      std::fprintf(stderr, "---- matching-%d.log (tail) ----\n%s\n", i, text.c_str());
+    }
+  }
+}
+
+std::string ClusterStack::address(int i) const {
+  return absl::StrCat("127.0.0.1:", replicas_[i].port);
+}
+
+bool ClusterStack::Start() {
+  if (!redis_.up() || !base_.StartAuth()) return false;
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (!StartReplica(i)) return false;
+  }
+  return true;
+}
+
+bool ClusterStack::StartReplica(int i) {
+  Replica& r = replicas_[i];
+  r.child = std::make_unique<Child>();
+  const std::vector<std::string> args = {
+      SIGNALING_MATCHING_BIN, "--listen",      address(i),
+      "--advertise",          address(i),      "--redis",
+      redis_.address(),       "--auth_target", absl::StrCat("127.0.0.1:", base_.auth_port),
+      "--grpc_insecure",      "--admin_port",  absl::StrCat(r.admin),
+      "--log_level",          "debug"};
+  if (!r.child->Spawn(args, absl::StrCat(base_.dir(), "/matching-", i, ".log"))) {
+    ADD_FAILURE() << "cannot spawn " << SIGNALING_MATCHING_BIN;
+    return false;
+  }
+  if (!base_.WaitReady(r.admin)) return false;
+  // Ready to serve once its membership is live (its first heartbeat).
+  return WaitFor(
+      [&] {
+        return ReadFile(absl::StrCat(base_.dir(), "/matching-", i, ".log"))
+                   .find("cluster membership live") != std::string::npos;
+      },
+      absl::Seconds(10));
+}
+
+std::optional<v1::Stats> ClusterStack::Stats(int i) {
+  auto stub = v1::MatchingAdmin::NewStub(
+      grpc::CreateChannel(address(i), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  v1::Stats stats;
+  if (!stub->GetStats(&context, v1::StatsRequest(), &stats).ok()) return std::nullopt;
+  return stats;
+}
+
+bool ClusterStack::WaitForZero(absl::Duration timeout) {
+  return WaitFor(
+      [&] {
+        for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+          if (!replicas_[i].child->running()) continue;
+          auto stats = Stats(i);
+          if (!stats || stats->sessions() != 0 || stats->ids() != 0 || stats->pairings() != 0) {
+            return false;
+          }
+        }
+        return true;
+      },
+      timeout, absl::Milliseconds(50));
+}
+
+}  // namespace signaling::testing

@@ -1,0 +1,57 @@
+// The real binaries of a cluster as child processes: a redis-server, the
+// auth service and N matching replicas in cluster mode (plaintext gRPC,
+// fixed loopback ports chosen at construction), each replica restartable
+// on its port. Tokens are minted with the stack's key. Replica logs are
+// checked as JSON lines and their tails printed when a test failed.
+#ifndef TESTS_CLUSTER_CLUSTER_STACK_H_
+#define TESTS_CLUSTER_CLUSTER_STACK_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signaling/v1/matching.pb.h"
+#include "tests/common/redis/redis_server.h"
+#include "tests/integration/process_stack.h"
+
+namespace signaling::testing {
+
+class ClusterStack {
+ public:
+  explicit ClusterStack(int replicas);
+  ~ClusterStack();
+
+  // Redis, auth, then every replica, each waited for (bounded).
+  bool Start();
+  // Starts replica `i` on its port and waits until its membership is live.
+  bool StartReplica(int i);
+
+  std::string Token(const std::string& subject, const std::vector<std::string>& accept,
+                    const std::vector<std::string>& offer) {
+    return base_.Token(subject, accept, offer);
+  }
+  // "127.0.0.1:<port>": the replica's gRPC address, also its name.
+  std::string address(int i) const;
+  Child& replica(int i) { return *replicas_[i].child; }
+  RedisServer& redis() { return redis_; }
+  // Replica `i`'s counts (GetStats); nullopt when it does not answer.
+  std::optional<v1::Stats> Stats(int i);
+  // Waits until every running replica holds no session, id or pairing.
+  bool WaitForZero(absl::Duration timeout = absl::Seconds(10));
+
+ private:
+  struct Replica {
+    uint16_t port;
+    uint16_t admin;
+    std::unique_ptr<Child> child;
+  };
+
+  ProcessStack base_;  // its auth and its key
+  RedisServer redis_;
+  std::vector<Replica> replicas_;
+};
+
+}  // namespace signaling::testing
+
+#endif  // TESTS_CLUSTER_CLUSTER_STACK_H_
