@@ -14,7 +14,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libboost-dev libspdlog-dev nlohmann-json3-dev libssl-dev \
-      libgtest-dev libgmock-dev \
+      libgtest-dev libgmock-dev libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The whole context: the <this file>.dockerignore beside it lets through only

@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The matching service image: owns all pairing state (run ONE replica).
+# The matching service image: owns pairing state (one replica, or several
+# sharing their ids through Redis: --redis).
 # Build from the repository root:
 #   docker build -f deploy/docker/matching.Dockerfile -t signaling/matching .
 # The build stage is identical in the three Dockerfiles up to the build
@@ -14,7 +15,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libboost-dev libspdlog-dev nlohmann-json3-dev libssl-dev \
-      libgtest-dev libgmock-dev \
+      libgtest-dev libgmock-dev libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The whole context: the <this file>.dockerignore beside it lets through only
@@ -30,7 +31,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libspdlog1.10 libfmt9 \
-      libssl3 libc-ares2 libre2-9 zlib1g libstdc++6 libgcc-s1 \
+      libssl3 libc-ares2 libre2-9 zlib1g libstdc++6 libgcc-s1 libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 signaling \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \

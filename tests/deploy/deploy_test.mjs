@@ -301,6 +301,10 @@ const scenarios = {
     grpc: { insecure: true },
   }),
   "serviceMonitor on": merge(required, { serviceMonitor: { enabled: true } }),
+  // Cluster mode: Redis behind Sentinel, a password from a Secret.
+  "cluster": merge(required, {
+    matching: { cluster: { sentinels: ["redis-0.redis:26379", "redis-1.redis:26379"], user: "matching", passwordSecret: { name: "redis-auth", key: "password" } } },
+  }),
   // Callers named: two gateways' identities, an internal service, an admin.
   "callers named": merge(required, {
     matching: { callers: { relay: ["gw-a.example", "gw-b.example"], session: ["spiffe://cluster.local/ns/app/sa/recorder"], admin: ["ops-admin"] } },
@@ -560,6 +564,7 @@ for (const [name, r] of Object.entries(rendered)) {
   const docs = docsOf(r);
   const v = scenarios[name];
   docs.existingSecrets = new Set([v.gateway?.tls?.existingSecret, v.auth?.keySecret?.existingSecret,
+    v.matching?.cluster?.passwordSecret?.name,
     ...Object.values(v.grpc?.tls ?? {}).map((t) => t.existingSecret)].filter(Boolean));
   check(`chart (${name}): every object matches its Kubernetes schema`, () => validateSchema(docs, name));
   check(`chart (${name}): no unknown fields (tsc against the kind's type)`, () => validateFields(docs, name));
@@ -591,6 +596,20 @@ check("chart: matching authorizes callers by identity, the gateway's SAN by defa
   eq(ids(env(rendered.defaults)), ["sig-signaling-gateway.signaling.svc", "", ""], "defaults: only the gateway, nobody on Session or the admin API");
   eq(ids(env(rendered["callers named"])), ["gw-a.example,gw-b.example", "spiffe://cluster.local/ns/app/sa/recorder", "ops-admin"], "named callers");
   eq(ids(env(rendered["tls off"])), [undefined, undefined, undefined], "plaintext: no identities to check");
+  eq(env(rendered.defaults).SIGNALING_PEER_IDENTITIES, "sig-signaling-matching.signaling.svc", "replicas know each other by matching's SAN");
+});
+
+check("chart: cluster mode names Redis, this replica's address and the password file", () => {
+  const ctr = (r) => r.documents.find((d) => d.object.kind === "Deployment" && d.object.metadata.name.endsWith("matching")).object.spec.template.spec;
+  const off = envOf(ctr(rendered.defaults).containers[0]);
+  eq([off.SIGNALING_REDIS, off.SIGNALING_ADVERTISE], [undefined, undefined], "off by default");
+  const spec = ctr(rendered.cluster);
+  const on = envOf(spec.containers[0]);
+  eq([on.SIGNALING_REDIS_SENTINELS, on.SIGNALING_REDIS_USER, on.SIGNALING_REDIS_PASSWORD_FILE, on.SIGNALING_ADVERTISE],
+     ["redis-0.redis:26379,redis-1.redis:26379", "matching", "/etc/signaling/redis/password", "$(POD_IP):7001"], "cluster env");
+  const volume = spec.volumes.find((v) => v.name === "redis-password");
+  eq(volume?.secret?.secretName, "redis-auth", "the password comes from the named Secret");
+  assert(spec.containers[0].volumeMounts.some((m) => m.name === "redis-password" && m.readOnly), "mounted read-only");
 });
 
 check("chart: every flag of every binary can be set (union of the scenarios)", () => {
