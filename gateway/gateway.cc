@@ -18,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-
 std::string ContentType(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
@@ -93,7 +92,7 @@ absl::Status Gateway::Impl::Init() {
         absl::MutexLock lock(&mu_);
         open->Set(static_cast<double>(admitted_));
       }
-      up->Set(relay && relay->connected() ? 1 : 0);
+      up->Set(relays && relays->connected() ? 1 : 0);
     });
   }
   if (!options.web_root.empty()) {
@@ -123,12 +122,11 @@ absl::Status Gateway::Impl::Init() {
           absl::StrCat("cannot load TLS certificate/key: ", tls_ec.message()));
     }
   }
-  auto credentials = net::ChannelCredentials(options.matching_tls);
-  if (!credentials.ok()) return credentials.status();
-  relay = std::make_unique<RelayClient>(
-      grpc::CreateCustomChannel(options.matching_target, *credentials,
-                                net::ClientChannelArguments(64 * 1024 * 1024)),
-      this, RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
+  auto pool =
+      RelayPool::Create(options.matching_target, options.matching_tls, this,
+                        RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
+  if (!pool.ok()) return pool.status();
+  relays = *std::move(pool);
 
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.address, ec);
@@ -142,7 +140,7 @@ absl::Status Gateway::Impl::Init() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.address, ":", options.port, ": ", ec.message()));
   }
-  relay->Start();
+  relays->Start();
   return absl::OkStatus();
 }
 
@@ -273,11 +271,11 @@ GatewayStats Gateway::Stats() const {
     stats.connections = impl_->admitted_;
   }
   stats.http_sessions = impl_->http_sessions.load();
-  stats.matching_connected = impl_->relay->connected();
+  stats.matching_connected = impl_->relays->connected();
   return stats;
 }
 
-bool Gateway::Ready() const { return !impl_->draining && impl_->relay->connected(); }
+bool Gateway::Ready() const { return !impl_->draining && impl_->relays->connected(); }
 
 void Gateway::Drain(absl::Duration grace) {
   impl_->draining = true;
@@ -290,7 +288,8 @@ void Gateway::Drain(absl::Duration grace) {
     return impl_->admitted_;
   };
   while (connections() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
-  for (auto& session : impl_->Sessions()) session->PostClose(protocol::kCloseGoingAway, "server draining");
+  for (auto& session : impl_->Sessions())
+    session->PostClose(protocol::kCloseGoingAway, "server draining");
   const absl::Time hard = absl::Now() + absl::Seconds(10);
   while (connections() > 0 && absl::Now() < hard) absl::SleepFor(absl::Milliseconds(50));
 }
@@ -301,7 +300,7 @@ void Gateway::Stop() {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
   });
-  impl_->relay->Stop();
+  impl_->relays->Stop();
   for (auto& session : impl_->Sessions()) session->PostKill();
   // The threads return once every socket's operations have completed.
   const absl::Time deadline = absl::Now() + absl::Seconds(3);

@@ -17,7 +17,7 @@
 #include "boost/asio/ssl.hpp"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
-#include "gateway/relay_client.h"
+#include "gateway/relay_pool.h"
 #include "gateway/upgrade_policy.h"
 
 namespace signaling::gateway {
@@ -59,7 +59,7 @@ class Gateway::Impl final : public RelayListener, public std::enable_shared_from
   // Batches from the matching service are handed out in the stream's order.
   boost::asio::strand<boost::asio::io_context::executor_type> relay_strand{ioc.get_executor()};
   std::unique_ptr<boost::asio::ssl::context> tls;  // set when serving wss
-  std::unique_ptr<RelayClient> relay;
+  std::unique_ptr<RelayPool> relays;               // one stream per matching replica
   absl::flat_hash_map<std::string, StaticFile> web;
   std::vector<std::thread> threads;
   std::atomic<size_t> http_sessions{0};

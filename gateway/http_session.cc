@@ -133,8 +133,7 @@ void HttpSession<NextLayer>::Upgrade(http::request<http::string_body> request) {
     Refuse("draining", http::status::service_unavailable, "draining\n");
     return;
   }
-  if (const Admission admission = gateway_->Admit(client_ip);
-      admission != Admission::kAdmitted) {
+  if (const Admission admission = gateway_->Admit(client_ip); admission != Admission::kAdmitted) {
     // The verdict becomes an HTTP status here, where the refusal is written.
     const bool per_ip = admission == Admission::kPerIpCap;
     const http::status status =

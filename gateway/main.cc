@@ -32,7 +32,9 @@ int Positive(const char* name, int value) {
 ABSL_FLAG(std::string, address, "0.0.0.0", "public listen address");
 ABSL_FLAG(int, port, 8443, "public listen port");
 ABSL_FLAG(int, threads, kGateway.threads, "I/O threads");
-ABSL_FLAG(std::string, matching_target, "127.0.0.1:7001", "matching service host:port");
+ABSL_FLAG(
+    std::string, matching_target, "127.0.0.1:7001",
+    "matching service host:port, or its replicas' (comma-separated, as each one's --advertise)");
 ABSL_FLAG(bool, grpc_insecure, kGateway.matching_tls.insecure,
           "call the matching service in plaintext (development)");
 ABSL_FLAG(std::string, matching_ca, kGateway.matching_tls.ca_file,

@@ -18,7 +18,9 @@ struct GatewayOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port, see Gateway::port()
   int threads = 2;
-  std::string matching_target;  // host:port of the matching service
+  // host:port of the matching service, or of each of its replicas
+  // (comma-separated; each exactly as the replica's --advertise).
+  std::string matching_target;
   net::GrpcClientTls matching_tls;
 
   // Development conveniences, refused unless dev_mode is set: plain ws from

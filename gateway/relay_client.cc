@@ -108,11 +108,12 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
 };
 
 RelayClient::RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener,
-                         RelayLimits limits)
+                         RelayLimits limits, uint64_t generation_base)
     : channel_(std::move(channel)),
       stub_(v1::Matching::NewStub(channel_)),
       listener_(listener),
-      limits_(limits) {}
+      limits_(limits),
+      generation_(generation_base) {}
 
 RelayClient::~RelayClient() { Stop(); }
 

@@ -41,8 +41,10 @@ struct RelayLimits {
 
 class RelayClient {
  public:
+  // Stream generations count up from `generation_base` (several clients
+  // of one gateway use disjoint ranges: see RelayPool).
   RelayClient(std::shared_ptr<grpc::Channel> channel, RelayListener* listener,
-              RelayLimits limits = {});
+              RelayLimits limits = {}, uint64_t generation_base = 0);
   ~RelayClient();
 
   void Start();
@@ -75,7 +77,7 @@ class RelayClient {
   Stream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool up_ ABSL_GUARDED_BY(mu_) = false;
   bool last_was_up_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_);
   int live_streams_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reconnect_thread_;

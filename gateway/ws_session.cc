@@ -105,20 +105,16 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
                 {"ip", log::RedactIp(client_ip_)},
                 {"transport", subprotocol_ == Subprotocol::kProto ? "proto" : "json"}});
   }
-  v1::ConnectionInfo info;
-  info.set_client_ip(client_ip_);
-  info.set_bearer_token(std::move(bearer_));
-  info.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
+  info_.set_client_ip(client_ip_);
+  info_.set_bearer_token(std::move(bearer_));
+  info_.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
   bearer_.clear();
-  generation_ = gateway_->relay->Open(conn_, std::move(info));
+  relay_ = gateway_->relays->Pick();
+  generation_ = relay_ != nullptr ? relay_->Open(conn_, info_) : 0;
   DoRead();
   ArmIdleTimer();
   if (generation_ == 0) {
-    v1::ServerMessage error;
-    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    error.mutable_error()->set_message("signaling service unavailable, try again later");
-    Deliver(error);
-    DoClose(protocol::kCloseTryAgain, "service unavailable");
+    FailUnavailable();
   } else if (gateway_->draining) {
     PostGoAway(gateway_->options.go_away_reconnect_ms);
   }
@@ -173,7 +169,10 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
   } else {
     gateway_->metrics.MessageIn();
     ++messages_in_;
-    gateway_->relay->Send(conn_, generation_, *std::move(message));
+    if (message->has_join() && join_ == nullptr) {
+      join_ = std::make_unique<v1::ClientMessage>(*message);
+    }
+    if (relay_ != nullptr) relay_->Send(conn_, generation_, *std::move(message));
   }
   DoRead();
 }
@@ -204,6 +203,41 @@ void WsSession<NextLayer>::FailInternal(const char* what) {
 }
 
 template <class NextLayer>
+void WsSession<NextLayer>::FailUnavailable() {
+  v1::ServerMessage error;
+  error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+  error.mutable_error()->set_message("signaling service unavailable, try again later");
+  Deliver(error);
+  DoClose(protocol::kCloseTryAgain, "service unavailable");
+}
+
+template <class NextLayer>
+void WsSession<NextLayer>::FollowRedirect(const v1::Redirect& redirect) {
+  // The old replica released the session: nothing more goes to it.
+  relay_ = nullptr;
+  generation_ = 0;
+  if (close_requested_) return;
+  // Bounded: replicas whose views disagree must not bounce a client forever.
+  constexpr int kMaxRedirects = 3;
+  RelayClient* next = gateway_->relays->Find(redirect.replica());
+  if (next == nullptr || join_ == nullptr || ++redirects_ > kMaxRedirects) {
+    if (next == nullptr && log::ShouldLog("redirect-unknown")) {
+      log::Get("gateway")->warn("a replica redirected to one not in --matching_target");
+    }
+    FailUnavailable();
+    return;
+  }
+  info_.set_announced_session_id(redirect.announced_session_id());
+  generation_ = next->Open(conn_, info_);
+  if (generation_ == 0) {
+    FailUnavailable();
+    return;
+  }
+  relay_ = next;
+  relay_->Send(conn_, generation_, *join_);
+}
+
+template <class NextLayer>
 void WsSession<NextLayer>::PostServerMessage(v1::ServerMessage message) {
   asio::post(ws_.get_executor(), [self = this->shared_from_this(), message = std::move(message)] {
     self->DeliverFromMatching(message);
@@ -217,6 +251,8 @@ void WsSession<NextLayer>::DispatchEvent(v1::RelayDown::Event event) {
       self->DeliverFromMatching(event.message());
     } else if (event.has_close()) {
       self->DoClose(static_cast<uint16_t>(event.close().code()), event.close().reason());
+    } else if (event.has_redirect()) {
+      self->FollowRedirect(event.redirect());
     }
   });
 }
@@ -227,6 +263,12 @@ void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message)
   if (message.kind_case() == v1::ServerMessage::KIND_NOT_SET) {
     FailInternal("a message without a kind from matching");
     return;
+  }
+  // No redirect comes after an acceptor is joined or an offerer paired:
+  // what was kept for one (the token, the join) goes.
+  if ((message.has_joined() && message.joined().role() == v1::ACCEPTOR) || message.has_paired()) {
+    info_.Clear();
+    join_.reset();
   }
   if (message.has_joined()) {
     // The same tag as on matching's lines for this session.
@@ -420,7 +462,7 @@ void WsSession<NextLayer>::End() {
   idle_timer_.cancel();
   DropQueued();
   gateway_->Unregister(conn_);
-  if (generation_ != 0) gateway_->relay->Closed(conn_, generation_);
+  if (generation_ != 0 && relay_ != nullptr) relay_->Closed(conn_, generation_);
 }
 
 template class WsSession<PlainStream>;

@@ -89,6 +89,10 @@ class WsSession final : public Connection,
   void RefuseMalformed(const std::string& why);
   // An internal failure: error INTERNAL and close 1011, this session only.
   void FailInternal(const char* what);
+  // Cluster mode: the replica released the session and names another; the
+  // connection is opened there and its join sent again.
+  void FollowRedirect(const v1::Redirect& redirect);
+  void FailUnavailable();
   void End();
 
   boost::beast::websocket::stream<NextLayer> ws_;
@@ -98,6 +102,12 @@ class WsSession final : public Connection,
   const Subprotocol subprotocol_;
   std::string bearer_;
   std::atomic<uint64_t> generation_{0};
+  RelayClient* relay_ = nullptr;  // the replica this connection's session is on
+  // Kept while a redirect may still come (until an acceptor is joined or an
+  // offerer paired): what the session was opened with, and its join.
+  v1::ConnectionInfo info_;
+  std::unique_ptr<v1::ClientMessage> join_;
+  int redirects_ = 0;
   boost::beast::flat_buffer buffer_;
   // A list, not a deque: an empty std::deque still allocates ~600 bytes,
   // and most connections are idle with nothing queued.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
@@ -12,13 +13,17 @@
 
 namespace signaling::testing {
 
-ClusterStack::ClusterStack(int replicas) {
+ClusterStack::ClusterStack(int replicas, int gateways) {
   for (int i = 0; i < replicas; ++i) {
     replicas_.push_back({FreePort(), FreePort(), std::make_unique<Child>()});
+  }
+  for (int i = 0; i < gateways; ++i) {
+    gateways_.push_back({FreePort(), FreePort(), std::make_unique<Child>()});
   }
 }
 
 ClusterStack::~ClusterStack() {
+  for (Replica& g : gateways_) g.child->Kill();
   for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
     replicas_[i].child->Kill();
     const std::string log = absl::StrCat(base_.dir(), "/matching-", i, ".log");
@@ -37,10 +42,47 @@ std::string ClusterStack::address(int i) const {
 
 bool ClusterStack::Start() {
   if (!redis_.up() || !base_.StartAuth()) return false;
+  std::vector<std::string> targets;
   for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
     if (!StartReplica(i)) return false;
+    targets.push_back(address(i));
+  }
+  for (int i = 0; i < static_cast<int>(gateways_.size()); ++i) {
+    Replica& g = gateways_[i];
+    const std::vector<std::string> args = {SIGNALING_GATEWAY_BIN,
+                                           "--address",
+                                           "127.0.0.1",
+                                           "--port",
+                                           absl::StrCat(g.port),
+                                           "--matching_target",
+                                           absl::StrJoin(targets, ","),
+                                           "--grpc_insecure",
+                                           "--dev_mode",
+                                           "--admin_port",
+                                           absl::StrCat(g.admin),
+                                           "--log_level",
+                                           "debug"};
+    if (!g.child->Spawn(args, absl::StrCat(base_.dir(), "/gateway-", i, ".log"))) {
+      ADD_FAILURE() << "cannot spawn " << SIGNALING_GATEWAY_BIN;
+      return false;
+    }
+    if (!base_.WaitReady(g.admin)) return false;
   }
   return true;
+}
+
+std::unique_ptr<WsClient> ClusterStack::Connect(int gateway) {
+  auto c =
+      WsClient::Connect(gateways_[gateway].port, "signaling.v1.json", {{"Origin", "http://x"}});
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+int ClusterStack::CountInLog(int i, const std::string& text) {
+  const std::string log = ReadFile(absl::StrCat(base_.dir(), "/matching-", i, ".log"));
+  int count = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
+  return count;
 }
 
 bool ClusterStack::StartReplica(int i) {

@@ -1,8 +1,8 @@
 // The real binaries of a cluster as child processes: a redis-server, the
-// auth service and N matching replicas in cluster mode (plaintext gRPC,
-// fixed loopback ports chosen at construction), each replica restartable
-// on its port. Tokens are minted with the stack's key. Replica logs are
-// checked as JSON lines and their tails printed when a test failed.
+// auth service, N matching replicas in cluster mode and M gateways (dev
+// mode) that know every replica (plaintext gRPC, fixed loopback ports
+// chosen at construction), each replica restartable on its port. Tokens are minted with the stack's
+// key. Replica logs are checked as JSON lines and their tails printed when a test failed.
 #ifndef TESTS_CLUSTER_CLUSTER_STACK_H_
 #define TESTS_CLUSTER_CLUSTER_STACK_H_
 
@@ -19,13 +19,17 @@ namespace signaling::testing {
 
 class ClusterStack {
  public:
-  explicit ClusterStack(int replicas);
+  explicit ClusterStack(int replicas, int gateways = 0);
   ~ClusterStack();
 
   // Redis, auth, then every replica, each waited for (bounded).
   bool Start();
   // Starts replica `i` on its port and waits until its membership is live.
   bool StartReplica(int i);
+  // A WebSocket client of gateway `i`; nullptr (and a failure) if refused.
+  std::unique_ptr<WsClient> Connect(int gateway);
+  // How many lines of replica `i`'s log contain `text`.
+  int CountInLog(int i, const std::string& text);
 
   std::string Token(const std::string& subject, const std::vector<std::string>& accept,
                     const std::vector<std::string>& offer) {
@@ -50,6 +54,7 @@ class ClusterStack {
   ProcessStack base_;  // its auth and its key
   RedisServer redis_;
   std::vector<Replica> replicas_;
+  std::vector<Replica> gateways_;  // port: the public one
 };
 
 }  // namespace signaling::testing

@@ -1,0 +1,68 @@
+// Clients through real gateways that know every replica: a WebSocket
+// acceptor and offerer pair and negotiate whichever gateway and replica
+// each lands on (the gateways spread new connections over the replicas and
+// follow their redirects), and every count returns to zero.
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/cluster/cluster_stack.h"
+#include "tests/integration/ws_client.h"
+
+namespace signaling::testing {
+namespace {
+
+v1::ClientMessage Join(const std::string& token, v1::Role role, const std::string& id) {
+  v1::ClientMessage m;
+  m.mutable_join()->set_session_token(token);
+  m.mutable_join()->set_role(role);
+  if (role == v1::ACCEPTOR) m.mutable_join()->set_peer_id(id);
+  if (role == v1::OFFERER) m.mutable_join()->set_target_id(id);
+  return m;
+}
+
+TEST(ClusterGatewayTest, PairsNegotiateWhicheverGatewayAndReplicaEachSideLandsOn) {
+  ClusterStack stack(/*replicas=*/2, /*gateways=*/2);
+  ASSERT_TRUE(stack.Start());
+  const std::string owner = stack.Token("kiosk-owner", {"kiosk-*"}, {});
+  const std::string user = stack.Token("user-42", {}, {"kiosk-*"});
+  constexpr int kPairs = 8;
+  std::vector<std::unique_ptr<WsClient>> acceptors, offerers;
+  for (int i = 0; i < kPairs; ++i) {
+    acceptors.push_back(stack.Connect(0));
+    ASSERT_NE(acceptors.back(), nullptr);
+    acceptors.back()->Send(Join(owner, v1::ACCEPTOR, "kiosk-" + std::to_string(i)));
+    ASSERT_EQ(KindOf(acceptors.back()->Read()), "joined") << i;
+  }
+  // Offerer j targets acceptor j+1: as each gateway takes the replicas in
+  // turn, the two sides of a pair then land on different replicas.
+  for (int j = 0; j < kPairs; ++j) {
+    const int i = (j + 1) % kPairs;
+    offerers.push_back(stack.Connect(1));
+    ASSERT_NE(offerers.back(), nullptr);
+    offerers.back()->Send(Join(user, v1::OFFERER, "kiosk-" + std::to_string(i)));
+    EXPECT_EQ(KindOf(offerers.back()->Read()), "joined") << i << ": told joined once";
+    EXPECT_EQ(KindOf(offerers.back()->Read()), "paired") << i;
+    EXPECT_EQ(KindOf(acceptors[i]->Read()), "paired") << i;
+    v1::ClientMessage offer;
+    offer.mutable_offer()->set_sdp(kTestOffer);
+    offerers.back()->Send(offer);
+    EXPECT_EQ(KindOf(acceptors[i]->Read()), "offer") << i;
+    v1::ClientMessage answer;
+    answer.mutable_answer()->set_sdp(kTestAnswer);
+    acceptors[i]->Send(answer);
+    EXPECT_EQ(KindOf(offerers.back()->Read()), "answer") << i;
+  }
+  // The gateways spread the sessions over both replicas: offerers were
+  // moved to the replica holding their target.
+  const int moved = stack.CountInLog(0, "moved to the replica holding its target") +
+                    stack.CountInLog(1, "moved to the replica holding its target");
+  EXPECT_GT(moved, 0) << "sessions opened per replica: " << stack.CountInLog(0, "session.opened")
+                      << ", " << stack.CountInLog(1, "session.opened");
+  for (auto& c : offerers) c->Close();
+  for (auto& c : acceptors) c->Close();
+  EXPECT_TRUE(stack.WaitForZero());
+}
+
+}  // namespace
+}  // namespace signaling::testing
