@@ -20,8 +20,6 @@ constexpr double kControlBurst = 20;
 // Read sizes: the first piece of a message, and the pieces after it.
 constexpr size_t kFirstReadBytes = 256;
 constexpr size_t kNextReadBytes = 16 * 1024;
-// How long a close handshake may take before the socket is torn down.
-constexpr auto kCloseGrace = std::chrono::seconds(5);
 
 // The gateway's logger, looked up once (log::Get takes a lock).
 spdlog::logger& Log() {
@@ -45,7 +43,7 @@ WsSession<NextLayer>::WsSession(NextLayer&& stream, std::shared_ptr<Gateway::Imp
       client_ip_(std::move(client_ip)),
       subprotocol_(subprotocol),
       idle_timer_(ws_.get_executor()),
-      last_activity_(Clock::now()),
+      keep_alive_(Clock::now()),
       control_frames_(kControlRate, kControlBurst, absl::Now()) {}
 
 template <class NextLayer>
@@ -79,8 +77,8 @@ void WsSession<NextLayer>::Run(http::request<http::string_body> request, std::st
       }));
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
     // Runs inside a read on our strand, while the read holds a reference.
-    last_activity_ = Clock::now();
-    if (kind == websocket::frame_type::pong) ping_in_flight_ = false;
+    keep_alive_.Active(Clock::now());
+    if (kind == websocket::frame_type::pong) keep_alive_.PongReceived();
     if (kind != websocket::frame_type::close && !control_frames_.TryTake(absl::Now())) {
       DoClose(protocol::kClosePolicy, "too many control frames");
     }
@@ -105,15 +103,15 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
                 {"ip", log::RedactIp(client_ip_)},
                 {"transport", subprotocol_ == Subprotocol::kProto ? "proto" : "json"}});
   }
-  info_.set_client_ip(client_ip_);
-  info_.set_bearer_token(std::move(bearer_));
-  info_.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
+  v1::ConnectionInfo info;
+  info.set_client_ip(client_ip_);
+  info.set_bearer_token(std::move(bearer_));
+  info.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
   bearer_.clear();
-  relay_ = gateway_->relays->Pick();
-  generation_ = relay_ != nullptr ? relay_->Open(conn_, info_) : 0;
+  const bool opened = replica_.Open(*gateway_->relays, conn_, std::move(info));
   DoRead();
   ArmIdleTimer();
-  if (generation_ == 0) {
+  if (!opened) {
     FailUnavailable();
   } else if (gateway_->draining) {
     PostGoAway(gateway_->options.go_away_reconnect_ms);
@@ -144,7 +142,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
     DoRead();
     return;
   }
-  last_activity_ = Clock::now();
+  keep_alive_.Active(Clock::now());
   if (close_requested_) {  // nothing more is forwarded once closing
     buffer_.consume(buffer_.size());
     buffer_.shrink_to_fit();
@@ -169,10 +167,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
   } else {
     gateway_->metrics.MessageIn();
     ++messages_in_;
-    if (message->has_join() && join_ == nullptr) {
-      join_ = std::make_unique<v1::ClientMessage>(*message);
-    }
-    if (relay_ != nullptr) relay_->Send(conn_, generation_, *std::move(message));
+    replica_.Send(conn_, *std::move(message));
   }
   DoRead();
 }
@@ -213,28 +208,11 @@ void WsSession<NextLayer>::FailUnavailable() {
 
 template <class NextLayer>
 void WsSession<NextLayer>::FollowRedirect(const v1::Redirect& redirect) {
-  // The old replica released the session: nothing more goes to it.
-  relay_ = nullptr;
-  generation_ = 0;
-  if (close_requested_) return;
-  // Bounded: replicas whose views disagree must not bounce a client forever.
-  constexpr int kMaxRedirects = 3;
-  RelayClient* next = gateway_->relays->Find(redirect.replica());
-  if (next == nullptr || join_ == nullptr || ++redirects_ > kMaxRedirects) {
-    if (next == nullptr && log::ShouldLog("redirect-unknown")) {
-      log::Get("gateway")->warn("a replica redirected to one not in --matching_target");
-    }
-    FailUnavailable();
+  if (close_requested_) {
+    replica_.Release();  // the old replica released the session
     return;
   }
-  info_.set_announced_session_id(redirect.announced_session_id());
-  generation_ = next->Open(conn_, info_);
-  if (generation_ == 0) {
-    FailUnavailable();
-    return;
-  }
-  relay_ = next;
-  relay_->Send(conn_, generation_, *join_);
+  if (!replica_.Follow(*gateway_->relays, conn_, redirect)) FailUnavailable();
 }
 
 template <class NextLayer>
@@ -264,12 +242,7 @@ void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message)
     FailInternal("a message without a kind from matching");
     return;
   }
-  // No redirect comes after an acceptor is joined or an offerer paired:
-  // what was kept for one (the token, the join) goes.
-  if ((message.has_joined() && message.joined().role() == v1::ACCEPTOR) || message.has_paired()) {
-    info_.Clear();
-    join_.reset();
-  }
+  replica_.Observe(message);  // what was kept for a redirect may go
   if (message.has_joined()) {
     // The same tag as on matching's lines for this session.
     session_tag_ = log::Redact(message.joined().session_id());
@@ -319,50 +292,32 @@ void WsSession<NextLayer>::Deliver(const v1::ServerMessage& message) {
 template <class NextLayer>
 void WsSession<NextLayer>::Enqueue(std::string data, bool text) {
   if (ended_ || close_requested_) return;
-  queued_bytes_ += data.size();
-  if (queued_bytes_ > gateway_->options.max_outbound_bytes) {
-    // A slow reader: drop what it has not taken and close with 1013.
-    DropQueued();
+  if (!queue_.Push(std::move(data), text, gateway_->options.max_outbound_bytes)) {
+    // A slow reader: what it has not taken is dropped; close with 1013.
     if (log::ShouldLog("slow-reader")) {
       log::Get("gateway")->info("closing a slow reader");
     }
     DoClose(protocol::kCloseTryAgain, "slow reader");
     return;
   }
-  queue_.push_back(Frame{std::move(data), text});
   DoWrite();
 }
 
 template <class NextLayer>
-void WsSession<NextLayer>::DropQueued() {
-  // The frame being written stays: the write in flight still reads it.
-  const std::size_t keep = writing_ && !queue_.empty() ? 1 : 0;
-  queue_.erase(std::next(queue_.begin(), keep), queue_.end());
-  queued_bytes_ = keep ? queue_.front().data.size() : 0;
-}
-
-template <class NextLayer>
 void WsSession<NextLayer>::DoWrite() {
-  if (writing_ || close_started_ || queue_.empty()) return;
-  writing_ = true;
-  ws_.text(queue_.front().text);
+  if (close_started_) return;
+  const OutboundQueue::Frame* frame = queue_.StartWrite();
+  if (frame == nullptr) return;  // a write is in flight, or nothing is queued
+  ws_.text(frame->text);
   ws_.async_write(
-      asio::buffer(queue_.front().data),
+      asio::buffer(frame->data),
       beast::bind_front_handler(&WsSession<NextLayer>::OnWrite, this->shared_from_this()));
 }
 
 template <class NextLayer>
 void WsSession<NextLayer>::OnWrite(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (ec) {
-    // The read side sees the failure too and ends the session.
-    queue_.clear();
-    queued_bytes_ = 0;
-    return;
-  }
-  if (queue_.empty()) return;  // ended while the write was in flight
-  queued_bytes_ -= queue_.front().data.size();
-  queue_.pop_front();
+  // On an error the read side sees the failure too and ends the session.
+  if (!queue_.FinishWrite(!ec)) return;
   if (!queue_.empty()) {
     DoWrite();
   } else if (close_requested_) {
@@ -374,10 +329,10 @@ template <class NextLayer>
 void WsSession<NextLayer>::DoClose(uint16_t code, std::string reason) {
   if (close_requested_ || ended_) return;
   close_requested_ = true;
-  close_requested_at_ = Clock::now();
+  keep_alive_.CloseRequested(Clock::now());
   close_reason_.code = code;
   close_reason_.reason = reason;
-  if (!writing_ && queue_.empty()) StartClose();
+  if (!queue_.writing() && queue_.empty()) StartClose();
   // Otherwise OnWrite starts it when the queue is flushed; the idle timer
   // tears the socket down if that never happens.
   ArmIdleTimer();
@@ -395,15 +350,8 @@ void WsSession<NextLayer>::StartClose() {
 
 template <class NextLayer>
 void WsSession<NextLayer>::ArmIdleTimer() {
-  // Wakes when something is due: the end of the close grace; else a ping at
-  // half the idle time; else, with a ping out, the idle close. Activity in
-  // between only moves the next wake-up, computed then.
-  const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
-  if (close_requested_) {
-    idle_timer_.expires_at(close_requested_at_ + kCloseGrace);
-  } else {
-    idle_timer_.expires_at(last_activity_ + (ping_in_flight_ ? idle : idle / 2));
-  }
+  idle_timer_.expires_at(
+      keep_alive_.NextWake(absl::ToChronoMilliseconds(gateway_->options.idle_timeout)));
   idle_timer_.async_wait(
       beast::bind_front_handler(&WsSession<NextLayer>::OnIdleTimer, this->shared_from_this()));
 }
@@ -411,26 +359,19 @@ void WsSession<NextLayer>::ArmIdleTimer() {
 template <class NextLayer>
 void WsSession<NextLayer>::OnIdleTimer(beast::error_code ec) {
   if (ec || ended_) return;  // cancelled or rearmed
-  const auto now = Clock::now();
-  if (close_requested_) {
-    if (now - close_requested_at_ >= kCloseGrace) {
+  const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
+  switch (keep_alive_.Check(Clock::now(), idle)) {
+    case KeepAlive::Due::kTearDown: {
       beast::error_code ignored;
       beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
       beast::get_lowest_layer(ws_).socket().close(ignored);
       return;
     }
-    ArmIdleTimer();
-    return;
-  }
-  const auto idle = absl::ToChronoMilliseconds(gateway_->options.idle_timeout);
-  const auto silent = now - last_activity_;
-  if (silent >= idle) {
-    DoClose(protocol::kCloseGoingAway, "idle");
-    return;
-  }
-  if (silent >= idle / 2 && !ping_in_flight_) {
-    ping_in_flight_ = true;
-    ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) {});
+    case KeepAlive::Due::kIdleClose: DoClose(protocol::kCloseGoingAway, "idle"); return;
+    case KeepAlive::Due::kPing:
+      ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code) {});
+      break;
+    case KeepAlive::Due::kNothing: break;
   }
   ArmIdleTimer();
 }
@@ -460,9 +401,9 @@ void WsSession<NextLayer>::End() {
     }
   }
   idle_timer_.cancel();
-  DropQueued();
+  queue_.Drop();
   gateway_->Unregister(conn_);
-  if (generation_ != 0 && relay_ != nullptr) relay_->Closed(conn_, generation_);
+  replica_.Closed(conn_);
 }
 
 template class WsSession<PlainStream>;

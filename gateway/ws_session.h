@@ -8,7 +8,6 @@
 #define GATEWAY_WS_SESSION_H_
 
 #include <chrono>
-#include <list>
 #include <memory>
 #include <string>
 
@@ -20,6 +19,9 @@
 #include "boost/beast/websocket/ssl.hpp"
 #include "common/ratelimit/token_bucket.h"
 #include "gateway/gateway_impl.h"
+#include "gateway/keep_alive.h"
+#include "gateway/outbound_queue.h"
+#include "gateway/replica_route.h"
 #include "gateway/upgrade_policy.h"
 #include "signaling/v1/matching.pb.h"
 #include "signaling/v1/signaling.pb.h"
@@ -62,14 +64,9 @@ class WsSession final : public Connection,
   void PostClose(uint16_t code, std::string reason) override;
   void PostGoAway(uint32_t reconnect_after_ms) override;
   void PostKill() override;
-  uint64_t generation() const override { return generation_.load(); }
+  uint64_t generation() const override { return replica_.generation(); }
 
  private:
-  struct Frame {
-    std::string data;
-    bool text;
-  };
-
   void OnAccept(boost::beast::error_code ec);
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
@@ -77,7 +74,6 @@ class WsSession final : public Connection,
   // A message of the matching service for this client.
   void DeliverFromMatching(const v1::ServerMessage& message);
   void Enqueue(std::string data, bool text);
-  void DropQueued();
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   // Flushes what is queued, then sends a close frame with `code`.
@@ -90,7 +86,7 @@ class WsSession final : public Connection,
   // An internal failure: error INTERNAL and close 1011, this session only.
   void FailInternal(const char* what);
   // Cluster mode: the replica released the session and names another; the
-  // connection is opened there and its join sent again.
+  // session is opened there and its join sent again.
   void FollowRedirect(const v1::Redirect& redirect);
   void FailUnavailable();
   void End();
@@ -101,28 +97,16 @@ class WsSession final : public Connection,
   const std::string client_ip_;
   const Subprotocol subprotocol_;
   std::string bearer_;
-  std::atomic<uint64_t> generation_{0};
-  RelayClient* relay_ = nullptr;  // the replica this connection's session is on
-  // Kept while a redirect may still come (until an acceptor is joined or an
-  // offerer paired): what the session was opened with, and its join.
-  v1::ConnectionInfo info_;
-  std::unique_ptr<v1::ClientMessage> join_;
-  int redirects_ = 0;
+  ReplicaRoute replica_;  // the replica this connection's session is on
   boost::beast::flat_buffer buffer_;
-  // A list, not a deque: an empty std::deque still allocates ~600 bytes,
-  // and most connections are idle with nothing queued.
-  std::list<Frame> queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool ping_in_flight_ = false;
+  OutboundQueue queue_;
+  boost::beast::websocket::close_reason close_reason_;
   bool close_requested_ = false;  // a close is pending or sent
   bool close_started_ = false;
-  boost::beast::websocket::close_reason close_reason_;
   bool ended_ = false;
   bool accepted_ = false;
   boost::asio::steady_timer idle_timer_;
-  std::chrono::steady_clock::time_point last_activity_;
-  std::chrono::steady_clock::time_point close_requested_at_;
+  KeepAlive keep_alive_;
   TokenBucket control_frames_;
   // For the session.* log lines: when the connection opened, messages in
   // and out, and the hashed session id once matching said joined.
