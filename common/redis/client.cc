@@ -49,7 +49,7 @@ void Client::Submit(std::vector<Command> commands, absl::Time deadline, Callback
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && queue_.size() < options_.max_queued) {
-      queue_.push_back({std::move(commands), deadline, std::move(done)});
+      queue_.push_back({std::move(commands), deadline, std::move(done), absl::Now()});
       return;
     }
   }
@@ -104,13 +104,13 @@ void Client::Loop() {
       queue_.pop_front();
     }
     if (absl::Now() >= request.deadline) {
-      request.done(absl::DeadlineExceededError("redis: deadline passed while queued"));
+      Answer(request, absl::DeadlineExceededError("redis: deadline passed while queued"));
       continue;
     }
     absl::Status why;
     Connection* connection = Ensure(request.deadline, &why);
     if (connection == nullptr) {
-      request.done(why);
+      Answer(request, why);
       continue;
     }
     auto replies = connection->Pipeline(request.commands, request.deadline);
@@ -124,8 +124,13 @@ void Client::Loop() {
       absl::MutexLock lock(&mu_);
       connected_ = false;
     }
-    request.done(std::move(replies));
+    Answer(request, std::move(replies));
   }
+}
+
+void Client::Answer(Request& request, absl::StatusOr<Replies> replies) {
+  if (options_.observe) options_.observe(absl::Now() - request.queued_at, replies.ok());
+  request.done(std::move(replies));
 }
 
 Connection* Client::Ensure(absl::Time deadline, absl::Status* why) {

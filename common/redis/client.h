@@ -48,6 +48,9 @@ struct ClientOptions {
   size_t max_queued = 10000;
   // Run on every new connection before any request.
   std::vector<Command> on_connect;
+  // Told of every request answered (for metrics): how long it took from
+  // being queued, and whether it got replies. On the client's thread.
+  std::function<void(absl::Duration took, bool ok)> observe;
 };
 
 using Replies = std::vector<Reply>;
@@ -79,7 +82,10 @@ class Client {
     std::vector<Command> commands;
     absl::Time deadline;
     Callback done;
+    absl::Time queued_at;
   };
+  // Answers `request` and tells the observer.
+  void Answer(Request& request, absl::StatusOr<Replies> replies);
 
   explicit Client(ClientOptions options, std::vector<Endpoint> endpoints);
   void Loop();

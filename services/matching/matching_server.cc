@@ -43,8 +43,9 @@ class MatchingServer::Impl {
     if (!service.ok()) return service.status();
     service_ = *std::move(service);
     if (link_ != nullptr) {
-      membership_ = std::make_unique<Membership>(options_.cluster.membership, redis_.get(),
-                                                 directory_.get(), router_.get(), peers_.get());
+      membership_ =
+          std::make_unique<Membership>(options_.cluster.membership, redis_.get(), directory_.get(),
+                                       router_.get(), peers_.get(), &cluster_metrics_);
       link_->SetMembership(membership_.get());
       membership_->Start();
     }
@@ -65,14 +66,18 @@ class MatchingServer::Impl {
     if (cluster.advertise.empty()) {
       return absl::InvalidArgumentError("cluster mode needs --advertise (this replica's address)");
     }
+    if (options_.registry != nullptr) {
+      if (absl::Status st = cluster_metrics_.Register(*options_.registry); !st.ok()) return st;
+    }
     redis::ClientOptions redis = cluster.redis;
     redis.on_connect.push_back(RedisDirectory::FunctionsLoad());
+    redis.observe = [this](absl::Duration took, bool ok) { cluster_metrics_.RedisCall(took, ok); };
     auto client = redis::Client::Create(std::move(redis));
     if (!client.ok()) return client.status();
     redis_ = *std::move(client);
     directory_ = std::make_unique<RedisDirectory>(
         RedisDirectoryOptions{cluster.key_prefix, cluster.advertise}, redis_.get());
-    auto peers = PeerClient::Create(cluster.peer_tls, options_.verify_deadline);
+    auto peers = PeerClient::Create(cluster.peer_tls, options_.verify_deadline, &cluster_metrics_);
     if (!peers.ok()) return peers.status();
     peers_ = *std::move(peers);
     link_ = std::make_unique<RedisClusterLink>(directory_.get(), peers_.get(),
@@ -99,6 +104,7 @@ class MatchingServer::Impl {
   MatchingMetrics metrics_;
   RealClock clock_;
   std::unique_ptr<GrpcTokenVerifier> verifier_;
+  ClusterMetrics cluster_metrics_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<RedisDirectory> directory_;
   std::unique_ptr<PeerClient> peers_;

@@ -12,40 +12,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/cluster_stack.h"
-#include "tests/cluster/relay_stream.h"
+#include "tests/cluster/two_replicas.h"
 #include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
 namespace {
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public TwoReplicas {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(stack_.Start());
-    a_ = std::make_unique<RelayStream>(stack_.address(0));
-    b_ = std::make_unique<RelayStream>(stack_.address(1));
-    owner_ = stack_.Token("kiosk-owner", {"kiosk-*"}, {});
-    other_owner_ = stack_.Token("mallory", {"kiosk-*"}, {});
-    user_ = stack_.Token("user-42", {}, {"kiosk-*"});
-  }
-
-  // Opens `conn` on `stream` and joins; returns the first event.
-  std::string Join(RelayStream& stream, uint64_t conn, const std::string& token, v1::Role role,
-                   const std::string& id, uint32_t wait_ms = 0) {
-    stream.Open(conn);
-    stream.Send(conn, JoinMessage(token, role, id, wait_ms));
-    return Describe(stream.Next(conn));
-  }
-
   // Keys in Redis other than the cluster's own bookkeeping (membership,
   // epochs, generation, fence counter).
   std::string IdKeys() { return stack_.redis().Cli({"--raw", "KEYS", "signaling:[aw]:*"}); }
-
-  ClusterStack stack_{2};
-  std::unique_ptr<RelayStream> a_, b_;
-  std::string owner_, other_owner_, user_;
 };
 
 TEST_F(ClusterTest, AnOffererOnAnotherReplicaIsMovedToItsAcceptorAndTheyPair) {
@@ -76,7 +54,7 @@ TEST_F(ClusterTest, AnOffererOnAnotherReplicaIsMovedToItsAcceptorAndTheyPair) {
 
 TEST_F(ClusterTest, AnotherSubjectGetsIdTakenOnAnotherReplica) {
   ASSERT_EQ(Join(*a_, 1, owner_, v1::ACCEPTOR, "kiosk-7"), "joined");
-  EXPECT_EQ(Join(*b_, 2, other_owner_, v1::ACCEPTOR, "kiosk-7"), "error:ID_TAKEN");
+  EXPECT_EQ(Join(*b_, 2, mallory_, v1::ACCEPTOR, "kiosk-7"), "error:ID_TAKEN");
   EXPECT_EQ(Describe(b_->Next(2)), "close:1008");
   EXPECT_EQ(Describe(a_->Next(1, absl::Milliseconds(200))), "(nothing)") << "the holder stays";
 }
@@ -123,7 +101,7 @@ TEST_F(ClusterTest, AKilledReplicasIdsAreFreeAtOnceForTheSameSubjectSoonForAnoth
   std::string outcome;
   ASSERT_TRUE(WaitFor(
       [&] {
-        outcome = Join(*b_, ++conn, other_owner_, v1::ACCEPTOR, "kiosk-8");
+        outcome = Join(*b_, ++conn, mallory_, v1::ACCEPTOR, "kiosk-8");
         return outcome == "joined";
       },
       absl::Seconds(8), absl::Milliseconds(250)))

@@ -44,11 +44,16 @@ end
 --   {'OK', fence, waiting}                            the id was free (or its holder dead)
 --   {'REPLACED', fence, waiting, rep, sess, oldfence} same subject: the old holder must go
 --   {'TAKEN', rep, sess}                              another subject holds it
---   {'BARRIER'}                                       re-assertion after data loss under way
+--   {'BARRIER'}                                       re-assertion after data loss under way,
+--                                                     or no replica has checked the data yet
 -- `waiting`: the replicas with offerers waiting for the id.
 local function claim(keys, args)
   local prefix, sub, rep, ep, sess, ttl = args[1], args[2], args[3], args[4], args[5], args[6]
-  if redis.call('EXISTS', prefix .. 'barrier') == 1 then return {'BARRIER'} end
+  -- No generation: the data is new (Redis restarted empty, say) and the
+  -- replicas have not re-asserted what they hold: claim nothing yet.
+  if redis.call('EXISTS', prefix .. 'barrier') == 1 or redis.call('EXISTS', prefix .. 'gen') == 0 then
+    return {'BARRIER'}
+  end
   local h = redis.call('HMGET', keys[1], 'sub', 'rep', 'ep', 'sess', 'fence')
   local replaced = false
   if h[1] and live(prefix, h[2], h[3]) then

@@ -35,8 +35,12 @@ absl::StatusOr<T> AwaitAnswer(absl::Duration timeout, Start start) {
 }  // namespace
 
 Membership::Membership(MembershipOptions options, redis::Client* client, RedisDirectory* directory,
-                       SessionRouter* router, PeerClient* peers)
-    : options_(std::move(options)), directory_(directory), router_(router), peers_(peers) {
+                       SessionRouter* router, PeerClient* peers, ClusterMetrics* metrics)
+    : options_(std::move(options)),
+      directory_(directory),
+      router_(router),
+      peers_(peers),
+      metrics_(metrics) {
   client->SetConnectListener([this](const redis::Endpoint&) { reconnected_ = true; });
 }
 
@@ -85,15 +89,21 @@ void Membership::Loop() {
     }
     const absl::Time sent = absl::Now();
     if (!Renew()) {
+      metrics_->LeaseLive(false);
       if (live_.exchange(false)) Log().warn("cluster membership not renewed: fencing");
       must_reassert_ = true;
       continue;
     }
     if (reconnected_.exchange(false)) must_reassert_ = true;
+    // Paused, or every renewal lost, past the engine's lease: the membership
+    // may have lapsed in Redis and the ids been claimed meanwhile.
+    if (sent - last_renewed_ > options_.fence_after) must_reassert_ = true;
+    last_renewed_ = sent;
     CheckGeneration();
     if (must_reassert_) Reassert();
     if (must_reassert_) continue;  // some answer missing: try again, still fenced
     router_->SetLeaseUntil(sent + options_.fence_after);
+    metrics_->LeaseLive(true);
     if (!live_.exchange(true)) Log().info("cluster membership live");
   }
 }
@@ -103,6 +113,7 @@ bool Membership::Renew() {
     directory_->Heartbeat(epoch_.load(), draining_ ? "DRAINING" : "SERVING", options_.lease,
                           absl::Now() + options_.call_timeout, std::move(done));
   });
+  metrics_->Renewal(!renewed.ok() ? "failed" : *renewed ? "ok" : "superseded");
   if (renewed.ok() && !*renewed && log::ShouldLog("membership-superseded")) {
     Log().error(
         "a newer start of this replica took its name in the cluster directory: "
@@ -142,10 +153,14 @@ void Membership::Reassert() {
       continue;
     }
     if (!result->kept) {
+      metrics_->Reasserted("lost");
       router_->OnEvicted(held.id, held.fence);  // a newer claim won: 4009 here
     } else if (result->displaced.has_value() &&
                result->displaced->replica != directory_->replica()) {
+      metrics_->Reasserted("displaced");
       peers_->Evict(result->displaced->replica, held.id, result->displaced->fence);
+    } else {
+      metrics_->Reasserted("kept");
     }
   }
   must_reassert_ = !all_answered;

@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/redis/client.h"
+#include "services/matching/cluster/cluster_metrics.h"
 #include "services/matching/cluster/redis_directory.h"
 #include "services/matching/session_router.h"
 
@@ -47,7 +48,7 @@ class Membership {
   // Everything must outlive the membership. `peers` evicts holders that a
   // re-assertion displaced.
   Membership(MembershipOptions options, redis::Client* client, RedisDirectory* directory,
-             SessionRouter* router, PeerClient* peers);
+             SessionRouter* router, PeerClient* peers, ClusterMetrics* metrics);
   ~Membership();  // Stop()
 
   void Start();
@@ -69,6 +70,7 @@ class Membership {
   RedisDirectory* const directory_;
   SessionRouter* const router_;
   PeerClient* const peers_;
+  ClusterMetrics* const metrics_;
 
   std::atomic<uint64_t> epoch_{0};
   std::atomic<bool> live_{false};
@@ -76,6 +78,7 @@ class Membership {
   std::atomic<bool> draining_{false};
   std::string generation_;  // the loop's own
   bool must_reassert_ = false;
+  absl::Time last_renewed_ = absl::InfinitePast();  // when the last good renewal was sent
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -25,10 +25,11 @@ void LogFailure(const char* what, const std::string& replica, const grpc::Status
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PeerClient>> PeerClient::Create(const net::GrpcClientTls& tls,
-                                                               absl::Duration deadline) {
+                                                               absl::Duration deadline,
+                                                               ClusterMetrics* metrics) {
   auto credentials = net::ChannelCredentials(tls);
   if (!credentials.ok()) return credentials.status();
-  return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), deadline));
+  return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), deadline, metrics));
 }
 
 v1::MatchingPeer::Stub* PeerClient::StubFor(const std::string& replica) {
@@ -45,7 +46,8 @@ void PeerClient::Evict(const std::string& replica, const std::string& id, uint64
   call->request.set_peer_id(id);
   call->request.set_fence(fence);
   StubFor(replica)->async()->Evict(&call->context, &call->request, &call->response,
-                                   [call, replica](grpc::Status status) {
+                                   [this, call, replica](grpc::Status status) {
+                                     metrics_->PeerCall("Evict", status.ok());
                                      LogFailure("eviction", replica, status);
                                      delete call;
                                    });
@@ -59,7 +61,8 @@ void PeerClient::TellArrived(const std::string& replica, const std::string& id,
   call->request.set_peer_id(id);
   call->request.set_replica(holder);
   StubFor(replica)->async()->AcceptorArrived(&call->context, &call->request, &call->response,
-                                             [call, replica](grpc::Status status) {
+                                             [this, call, replica](grpc::Status status) {
+                                               metrics_->PeerCall("AcceptorArrived", status.ok());
                                                LogFailure("arrival notice", replica, status);
                                                delete call;
                                              });

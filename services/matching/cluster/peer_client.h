@@ -18,25 +18,30 @@
 #include "absl/time/time.h"
 #include "common/net/grpc_tls.h"
 #include "grpcpp/grpcpp.h"
+#include "services/matching/cluster/cluster_metrics.h"
 #include "signaling/v1/matching.grpc.pb.h"
 
 namespace signaling::matching {
 
 class PeerClient {
  public:
+  // `metrics` must outlive the client.
   static absl::StatusOr<std::unique_ptr<PeerClient>> Create(const net::GrpcClientTls& tls,
-                                                            absl::Duration deadline);
+                                                            absl::Duration deadline,
+                                                            ClusterMetrics* metrics);
 
   void Evict(const std::string& replica, const std::string& id, uint64_t fence);
   void TellArrived(const std::string& replica, const std::string& id, const std::string& holder);
 
  private:
-  PeerClient(std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration deadline)
-      : credentials_(std::move(credentials)), deadline_(deadline) {}
+  PeerClient(std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration deadline,
+             ClusterMetrics* metrics)
+      : credentials_(std::move(credentials)), deadline_(deadline), metrics_(metrics) {}
   v1::MatchingPeer::Stub* StubFor(const std::string& replica);
 
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const absl::Duration deadline_;
+  ClusterMetrics* const metrics_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<v1::MatchingPeer::Stub>> stubs_
       ABSL_GUARDED_BY(mu_);
