@@ -96,6 +96,8 @@ class RedisDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server_.up());
+    // As if a replica had checked the data's generation (claims wait for it).
+    ASSERT_EQ(server_.Cli({"SET", "t:gen", "test"}), "OK");
     a_ = std::make_unique<Replica>(server_, "10.0.0.1:7001");
     b_ = std::make_unique<Replica>(server_, "10.0.0.2:7001");
   }
@@ -239,14 +241,24 @@ TEST_F(RedisDirectoryTest, ReassertionAfterDataLossTheHighestFenceWins) {
   EXPECT_EQ(a_again.winner->session, "s2");
   EXPECT_EQ(a_again.winner->fence, new_claim->fence);
   // b's re-assertion of what it holds is kept; and the fence counter is above
-  // every fence in use, so the next claim still outranks them.
+  // every fence in use, so the next claim (once a generation was checked)
+  // still outranks them.
   EXPECT_TRUE(b_->Reassert("kiosk-7", b_view).kept);
+  ASSERT_EQ(server_.Cli({"SET", "t:gen", "after-the-loss"}), "OK");
   auto next = a_->Claim("kiosk-8", "alice", "s3");
   ASSERT_TRUE(next.ok());
   EXPECT_GT(next->fence, new_claim->fence);
 }
 
+TEST_F(RedisDirectoryTest, ClaimsWaitUntilAReplicaCheckedTheGeneration) {
+  ASSERT_EQ(server_.Cli({"DEL", "t:gen"}), "1");  // data nobody has checked yet
+  EXPECT_EQ(a_->Claim("kiosk-7", "alice", "s1")->kind, Kind::kBarrier);
+  EXPECT_EQ(a_->CheckGeneration("", absl::Seconds(1))->first, Generation::kNew);
+  EXPECT_EQ(a_->Claim("kiosk-7", "alice", "s1")->kind, Kind::kClaimed);
+}
+
 TEST_F(RedisDirectoryTest, GenerationNewAdoptedSameAndLostWithItsBarrier) {
+  ASSERT_EQ(server_.Cli({"DEL", "t:gen"}), "1");
   auto first = a_->CheckGeneration("", absl::Seconds(1));
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->first, Generation::kNew);
