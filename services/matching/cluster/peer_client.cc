@@ -32,8 +32,21 @@ absl::StatusOr<std::unique_ptr<PeerClient>> PeerClient::Create(const net::GrpcCl
   return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), deadline, metrics));
 }
 
+PeerClient::~PeerClient() {
+  // Every call ends by its deadline; its callback uses this client.
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+}
+
+void PeerClient::CallDone() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
 v1::MatchingPeer::Stub* PeerClient::StubFor(const std::string& replica) {
   absl::MutexLock lock(&mu_);
+  ++in_flight_;  // the caller starts a call on it at once
   auto& stub = stubs_[replica];
   if (stub == nullptr) stub = v1::MatchingPeer::NewStub(grpc::CreateChannel(replica, credentials_));
   return stub.get();
@@ -50,6 +63,7 @@ void PeerClient::Evict(const std::string& replica, const std::string& id, uint64
                                      metrics_->PeerCall("Evict", status.ok());
                                      LogFailure("eviction", replica, status);
                                      delete call;
+                                     CallDone();
                                    });
 }
 
@@ -65,6 +79,7 @@ void PeerClient::TellArrived(const std::string& replica, const std::string& id,
                                                metrics_->PeerCall("AcceptorArrived", status.ok());
                                                LogFailure("arrival notice", replica, status);
                                                delete call;
+                                               CallDone();
                                              });
 }
 

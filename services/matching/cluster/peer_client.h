@@ -30,6 +30,9 @@ class PeerClient {
                                                             absl::Duration deadline,
                                                             ClusterMetrics* metrics);
 
+  // Waits for the calls in flight (each ends by its deadline).
+  ~PeerClient();
+
   void Evict(const std::string& replica, const std::string& id, uint64_t fence);
   void TellArrived(const std::string& replica, const std::string& id, const std::string& holder);
 
@@ -37,7 +40,9 @@ class PeerClient {
   PeerClient(std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration deadline,
              ClusterMetrics* metrics)
       : credentials_(std::move(credentials)), deadline_(deadline), metrics_(metrics) {}
+  // The stub of `replica`, counting the call about to start on it in flight.
   v1::MatchingPeer::Stub* StubFor(const std::string& replica);
+  void CallDone();
 
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const absl::Duration deadline_;
@@ -45,6 +50,7 @@ class PeerClient {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<v1::MatchingPeer::Stub>> stubs_
       ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace signaling::matching
