@@ -56,6 +56,7 @@ class RelayClient::Stream final : public grpc::ClientBidiReactor<v1::RelayUp, v1
       if (!writing_) ReleaseHoldLocked();
       return;
     }
+    if (in_.draining()) owner_->OnDraining(this);
     owner_->listener_->OnRelayDown(std::move(in_));
     in_.Clear();
     StartRead(&in_);
@@ -163,6 +164,7 @@ void RelayClient::OnStreamUp(Stream* stream) {
   absl::MutexLock lock(&mu_);
   if (stream == current_) {
     up_ = true;
+    draining_ = false;
     log::Get("gateway")->info("connected to the matching service");
   }
 }
@@ -227,6 +229,18 @@ void RelayClient::Closed(uint64_t conn, uint64_t generation) {
 bool RelayClient::connected() const {
   absl::MutexLock lock(&mu_);
   return up_;
+}
+
+bool RelayClient::accepting() const {
+  absl::MutexLock lock(&mu_);
+  return up_ && !draining_;
+}
+
+void RelayClient::OnDraining(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  if (stream != current_ || draining_) return;
+  draining_ = true;
+  log::Get("gateway")->info("a matching replica is draining: no new sessions go to it");
 }
 
 }  // namespace signaling::gateway

@@ -57,6 +57,8 @@ class RelayClient {
   void Send(uint64_t conn, uint64_t generation, v1::ClientMessage message);
   void Closed(uint64_t conn, uint64_t generation);
   bool connected() const;
+  // Connected, and the matching service did not say it is draining.
+  bool accepting() const;
 
  private:
   class Stream;
@@ -64,6 +66,7 @@ class RelayClient {
   bool Enqueue(uint64_t generation, v1::RelayUp::Event event);
   void StartStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnStreamUp(Stream* stream);
+  void OnDraining(Stream* stream);
   void OnStreamDone(Stream* stream, const grpc::Status& status);
   // A stream object is deleted: the last thing a stream does.
   void OnStreamGone();
@@ -76,6 +79,7 @@ class RelayClient {
   mutable absl::Mutex mu_;
   Stream* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool up_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;  // the current stream's service said so
   bool last_was_up_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t generation_ ABSL_GUARDED_BY(mu_);
   int live_streams_ ABSL_GUARDED_BY(mu_) = 0;

@@ -52,7 +52,7 @@ RelayClient* RelayPool::Pick() {
   const size_t start = next_.fetch_add(1);
   for (size_t i = 0; i < replicas_.size(); ++i) {
     RelayClient* client = replicas_[(start + i) % replicas_.size()].client.get();
-    if (client->connected()) return client;
+    if (client->accepting()) return client;
   }
   return nullptr;
 }

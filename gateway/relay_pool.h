@@ -1,8 +1,9 @@
 // The gateway's Relay streams, one per matching replica (--matching_target
 // lists them; one is the single-replica case). New connections are spread
-// over the replicas whose stream is up, in turn; a replica's redirect names
-// another by its address, found here. Stream generations are disjoint
-// across the replicas, so that a lost stream's connections are told apart.
+// over the replicas whose stream is up and that are not draining (shutting
+// down), in turn; a replica's redirect names another by its address, found
+// here. Stream generations are disjoint across the replicas, so that a lost
+// stream's connections are told apart.
 //
 // Thread-safety: all methods may be called from any thread.
 #ifndef GATEWAY_RELAY_POOL_H_
@@ -29,7 +30,8 @@ class RelayPool {
   void Start();
   void Stop();
 
-  // A replica whose stream is up, in turn; nullptr when none is.
+  // A replica whose stream is up and that is not draining, in turn;
+  // nullptr when none is.
   RelayClient* Pick();
   // The replica at `address` (as listed), or nullptr.
   RelayClient* Find(const std::string& address);

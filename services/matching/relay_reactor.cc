@@ -24,6 +24,7 @@ class RelayReactor final : public grpc::ServerBidiReactor<v1::RelayUp, v1::Relay
             [this] { context_->TryCancel(); }) {
     metrics_->StreamOpened("relay");
     StartSendInitialMetadata();  // tells the gateway the stream is up
+    router_->AddStream(this);
     StartRead(&in_);
   }
 
@@ -87,8 +88,14 @@ class RelayReactor final : public grpc::ServerBidiReactor<v1::RelayUp, v1::Relay
   }
 
   void OnDone() override {
+    router_->RemoveStream(this);
     metrics_->StreamClosed("relay");
     delete this;
+  }
+
+  void Draining() override {
+    absl::MutexLock lock(&mu_);
+    writer_.Push(8, [](v1::RelayDown& batch) { batch.set_draining(true); });
   }
 
  private:

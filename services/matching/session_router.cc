@@ -41,6 +41,17 @@ SessionKey SessionRouter::Open(SessionSink* sink, uint64_t conn, ConnectionMeta 
   return key;
 }
 
+void SessionRouter::AddStream(SessionSink* sink) {
+  absl::MutexLock lock(&mu_);
+  streams_.insert(sink);
+  if (shutting_down_) sink->Draining();
+}
+
+void SessionRouter::RemoveStream(SessionSink* sink) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(sink);
+}
+
 void SessionRouter::OnMessage(SessionKey key, v1::ClientMessage message) {
   Outbound outbound;
   {
@@ -210,6 +221,7 @@ void SessionRouter::Shutdown() {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) return;
     shutting_down_ = true;
+    for (SessionSink* stream : streams_) stream->Draining();
     outbound = DispatchLocked(engine_.CloseAll(protocol::kCloseGoingAway, "server shutting down",
                                                options_.shutdown_reconnect_ms));
   }

@@ -25,6 +25,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -53,6 +54,9 @@ class SessionSink {
   // nothing more is delivered for it here.
   virtual void Redirect(uint64_t conn, const std::string& replica,
                         const std::string& announced_session_id) = 0;
+  // For a transport registered with AddStream: the service is shutting
+  // down, its peer should open no new sessions on it.
+  virtual void Draining() {}
 };
 
 struct SessionRouterOptions {
@@ -82,6 +86,11 @@ class SessionRouter {
   // transport reported OnTransportClosed. Returns the session's key. Once
   // shutting down, the session is sent goAway and closed at once.
   SessionKey Open(SessionSink* sink, uint64_t conn, ConnectionMeta meta);
+  // A multiplexed transport (a gateway's Relay stream) that is to be told
+  // when the service starts shutting down (SessionSink::Draining), at once
+  // if it already has; removed before it goes.
+  void AddStream(SessionSink* sink);
+  void RemoveStream(SessionSink* sink);
   // A client message of `key` (ignored once the session is closed).
   void OnMessage(SessionKey key, v1::ClientMessage message);
   // The transport of `key` ended (client close, drop, stream end); its
@@ -161,6 +170,7 @@ class SessionRouter {
   absl::Mutex mu_;
   PairingEngine engine_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<SessionKey, Route> routes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<SessionSink*> streams_ ABSL_GUARDED_BY(mu_);
   SessionKey next_key_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int verifying_ ABSL_GUARDED_BY(mu_) = 0;  // Verify, claim and look-up calls in flight

@@ -2,11 +2,13 @@
 // acceptor and offerer pair and negotiate whichever gateway and replica
 // each lands on (the gateways spread new connections over the replicas and
 // follow their redirects), and every count returns to zero.
+#include <csignal>
 #include <memory>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/cluster/cluster_stack.h"
+#include "tests/integration/wait.h"
 #include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
@@ -62,6 +64,24 @@ TEST(ClusterGatewayTest, PairsNegotiateWhicheverGatewayAndReplicaEachSideLandsOn
   for (auto& c : offerers) c->Close();
   for (auto& c : acceptors) c->Close();
   EXPECT_TRUE(stack.WaitForZero());
+}
+
+TEST(ClusterGatewayTest, AReplicaShuttingDownGetsNoNewSessions) {
+  ClusterStack stack(/*replicas=*/2, /*gateways=*/1);
+  ASSERT_TRUE(stack.Start());
+  const std::string owner = stack.Token("kiosk-owner", {"kiosk-*"}, {});
+  stack.replica(0).Signal(SIGTERM);  // it drains for 5 s before it exits
+  ASSERT_TRUE(
+      WaitFor([&] { return stack.CountInGatewayLog(0, "a matching replica is draining") == 1; },
+              absl::Seconds(5)));
+  // Every new connection goes to the replica that is not shutting down:
+  // none is told goAway.
+  for (int i = 0; i < 6; ++i) {
+    auto client = stack.Connect(0);
+    ASSERT_NE(client, nullptr);
+    client->Send(Join(owner, v1::ACCEPTOR, "kiosk-" + std::to_string(i)));
+    EXPECT_EQ(KindOf(client->Read()), "joined") << i;
+  }
 }
 
 }  // namespace

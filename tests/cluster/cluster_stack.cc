@@ -79,7 +79,15 @@ std::unique_ptr<WsClient> ClusterStack::Connect(int gateway) {
 }
 
 int ClusterStack::CountInLog(int i, const std::string& text) {
-  const std::string log = ReadFile(absl::StrCat(base_.dir(), "/matching-", i, ".log"));
+  return CountIn(absl::StrCat(base_.dir(), "/matching-", i, ".log"), text);
+}
+
+int ClusterStack::CountInGatewayLog(int i, const std::string& text) {
+  return CountIn(absl::StrCat(base_.dir(), "/gateway-", i, ".log"), text);
+}
+
+int ClusterStack::CountIn(const std::string& path, const std::string& text) {
+  const std::string log = ReadFile(path);
   int count = 0;
   for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++count;
   return count;

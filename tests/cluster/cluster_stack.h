@@ -28,8 +28,9 @@ class ClusterStack {
   bool StartReplica(int i);
   // A WebSocket client of gateway `i`; nullptr (and a failure) if refused.
   std::unique_ptr<WsClient> Connect(int gateway);
-  // How many lines of replica `i`'s log contain `text`.
+  // How many times `text` is in replica `i`'s log, or gateway `i`'s.
   int CountInLog(int i, const std::string& text);
+  int CountInGatewayLog(int i, const std::string& text);
 
   std::string Token(const std::string& subject, const std::vector<std::string>& accept,
                     const std::vector<std::string>& offer) {
@@ -50,6 +51,8 @@ class ClusterStack {
     uint16_t admin;
     std::unique_ptr<Child> child;
   };
+
+  static int CountIn(const std::string& path, const std::string& text);
 
   ProcessStack base_;  // its auth and its key
   RedisServer redis_;

@@ -26,6 +26,8 @@ class FakeSink final : public SessionSink {
   void CloseConn(uint64_t conn, uint32_t code, const std::string&) override {
     Record(conn, absl::StrCat("close:", code));
   }
+  // Recorded as connection 0's.
+  void Draining() override { Record(0, "draining"); }
   void Redirect(uint64_t conn, const std::string& replica, const std::string& announced) override {
     Record(conn, absl::StrCat("redirect:", replica, announced.empty() ? "" : ":", announced));
   }

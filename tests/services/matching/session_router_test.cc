@@ -295,5 +295,21 @@ TEST_F(SessionRouterTest, MetricsSnapshotCopiesCountersAndTakesTheSamplesOnce) {
   EXPECT_THAT(second.counters.join_to_paired_seconds, IsEmpty());
 }
 
+TEST_F(SessionRouterTest, StreamsAreToldWhenTheServiceStartsDraining) {
+  FakeSink other;
+  router_->AddStream(&sink_);
+  router_->AddStream(&other);
+  router_->RemoveStream(&other);
+  EXPECT_THAT(sink_.Events(0), IsEmpty());
+  router_->Shutdown();
+  EXPECT_THAT(sink_.Events(0), ElementsAre("draining"));
+  EXPECT_THAT(other.Events(0), IsEmpty()) << "removed: not told";
+  FakeSink late;
+  router_->AddStream(&late);
+  EXPECT_THAT(late.Events(0), ElementsAre("draining")) << "told at once when already draining";
+  router_->RemoveStream(&late);
+  router_->RemoveStream(&sink_);
+}
+
 }  // namespace
 }  // namespace signaling::matching
