@@ -95,6 +95,8 @@ class RelayReactor final : public grpc::ServerBidiReactor<v1::RelayUp, v1::Relay
 
   void Draining() override {
     absl::MutexLock lock(&mu_);
+    // A stream that already finished takes no write (OnDone may be pending).
+    if (finished_ || read_done_) return;
     writer_.Push(8, [](v1::RelayDown& batch) { batch.set_draining(true); });
   }
 

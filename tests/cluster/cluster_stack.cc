@@ -2,6 +2,7 @@
 #include "tests/cluster/cluster_stack.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -95,16 +96,35 @@ int ClusterStack::CountIn(const std::string& path, const std::string& text) {
 
 bool ClusterStack::StartReplica(int i) {
   Replica& r = replicas_[i];
-  r.child = std::make_unique<Child>();
-  const std::vector<std::string> args = {
-      SIGNALING_MATCHING_BIN, "--listen",      address(i),
-      "--advertise",          address(i),      "--redis",
-      redis_.address(),       "--auth_target", absl::StrCat("127.0.0.1:", base_.auth_port),
-      "--grpc_insecure",      "--admin_port",  absl::StrCat(r.admin),
-      "--log_level",          "debug"};
-  if (!r.child->Spawn(args, absl::StrCat(base_.dir(), "/matching-", i, ".log"))) {
-    ADD_FAILURE() << "cannot spawn " << SIGNALING_MATCHING_BIN;
-    return false;
+  const std::string log = absl::StrCat(base_.dir(), "/matching-", i, ".log");
+  // A port found free may be taken by a test running beside this one before
+  // the replica binds it: then the replica exits at once, and gets others.
+  for (int attempt = 0;; ++attempt) {
+    r.child = std::make_unique<Child>();
+    const std::vector<std::string> args = {
+        SIGNALING_MATCHING_BIN, "--listen",      address(i),
+        "--advertise",          address(i),      "--redis",
+        redis_.address(),       "--auth_target", absl::StrCat("127.0.0.1:", base_.auth_port),
+        "--grpc_insecure",      "--admin_port",  absl::StrCat(r.admin),
+        "--log_level",          "debug"};
+    if (!r.child->Spawn(args, log)) {
+      ADD_FAILURE() << "cannot spawn " << SIGNALING_MATCHING_BIN;
+      return false;
+    }
+    WaitFor(
+        [&] {
+          return HttpGet(r.admin, "/readyz").status == 200 || !r.child->running() ||
+                 r.child->WaitExitStatus(absl::ZeroDuration()).has_value();
+        },
+        absl::Seconds(20), absl::Milliseconds(20));
+    if (attempt < 3 && r.child->WaitExitStatus(absl::ZeroDuration()).has_value() &&
+        ReadFile(log).find("Address already in use") != std::string::npos) {
+      r.port = FreePort();
+      r.admin = FreePort();
+      std::filesystem::remove(log);
+      continue;
+    }
+    break;
   }
   if (!base_.WaitReady(r.admin)) return false;
   // Ready to serve once its membership is live (its first heartbeat).
