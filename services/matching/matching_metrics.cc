@@ -25,6 +25,9 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   metrics::CounterFamily* completed = nullptr;
   metrics::CounterFamily* rate_limited = nullptr;
   metrics::CounterFamily* auth_throttled = nullptr;
+  metrics::CounterFamily* redirects = nullptr;
+  metrics::CounterFamily* fenced = nullptr;
+  metrics::CounterFamily* evictions = nullptr;
   metrics::HistogramFamily* join_to_paired = nullptr;
   metrics::HistogramFamily* offer_to_answer = nullptr;
   metrics::HistogramFamily* verify_seconds = nullptr;
@@ -61,6 +64,15 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
                                "Joins delayed or refused after repeated authentication failures "
                                "from one address."),
                   &auth_throttled),
+           Assign(r.AddCounter("signaling_matching_redirects_total",
+                               "Cluster mode: offerers moved to the replica holding their target."),
+                  &redirects),
+           Assign(r.AddCounter("signaling_matching_fenced_refusals_total",
+                               "Cluster mode: joins refused while this replica's lease lapsed."),
+                  &fenced),
+           Assign(r.AddCounter("signaling_matching_evictions_total",
+                               "Cluster mode: holders closed because a newer claim won."),
+                  &evictions),
            Assign(r.AddHistogram("signaling_matching_join_to_paired_seconds",
                                  "Time from an offerer's join to paired.", latency),
                   &join_to_paired),
@@ -87,6 +99,9 @@ absl::Status MatchingMetrics::Register(metrics::Registry& r) {
   pairings_completed_ = &completed->With({});
   rate_limited_ = &rate_limited->With({});
   auth_throttled_ = &auth_throttled->With({});
+  redirects_ = &redirects->With({});
+  fenced_refusals_ = &fenced->With({});
+  evictions_ = &evictions->With({});
   join_to_paired_ = &join_to_paired->With({});
   offer_to_answer_ = &offer_to_answer->With({});
   verify_seconds_ = &verify_seconds->With({});
@@ -144,6 +159,9 @@ void MatchingMetrics::Mirror(const EngineSnapshot& snapshot) {
   for (const auto& [code, count] : c.refused) refused_->With({{"code", code}}).RaiseTo(count);
   rate_limited_->RaiseTo(c.rate_limited);
   auth_throttled_->RaiseTo(c.auth_throttled);
+  redirects_->RaiseTo(c.redirects);
+  fenced_refusals_->RaiseTo(c.fenced_refusals);
+  evictions_->RaiseTo(c.evictions);
   for (double v : c.join_to_paired_seconds) join_to_paired_->Observe(v);
   for (double v : c.offer_to_answer_seconds) offer_to_answer_->Observe(v);
 }

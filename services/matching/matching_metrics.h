@@ -66,6 +66,9 @@ class MatchingMetrics {
   metrics::CounterFamily* refused_ = nullptr;
   metrics::Counter* rate_limited_ = nullptr;
   metrics::Counter* auth_throttled_ = nullptr;
+  metrics::Counter* redirects_ = nullptr;
+  metrics::Counter* fenced_refusals_ = nullptr;
+  metrics::Counter* evictions_ = nullptr;
   metrics::Histogram* join_to_paired_ = nullptr;
   metrics::Histogram* offer_to_answer_ = nullptr;
   metrics::CounterFamily* verify_calls_ = nullptr;

@@ -180,6 +180,12 @@ struct EngineCounters {
   uint64_t relayed[3] = {};         // offer, answer, iceCandidate
   uint64_t rate_limited = 0;
   uint64_t auth_throttled = 0;  // joins refused or delayed for repeated failures
+  // Cluster mode: offerers moved to the replica holding their target (at
+  // their join, or while waiting), joins refused while fenced, holders
+  // closed because a newer claim won.
+  uint64_t redirects = 0;
+  uint64_t fenced_refusals = 0;
+  uint64_t evictions = 0;
   absl::flat_hash_map<std::string, uint64_t> refused;  // by error code name
   // Latency samples, drained by the adapter; at most kMaxSamples are kept
   // between two drains.

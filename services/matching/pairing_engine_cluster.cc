@@ -19,6 +19,7 @@ bool PairingEngine::AskDirectory(Actions& out, Session& s, absl::Time now) {
   if (replica_.empty()) return false;
   if (Fenced(now)) {
     // Without a live lease this replica may neither claim nor pair.
+    ++counters_.fenced_refusals;
     Fail(out, s, v1::Error::UNAVAILABLE, "matching is re-joining its cluster, try again",
          protocol::kCloseTryAgain);
     return true;
@@ -91,6 +92,7 @@ Actions PairingEngine::OnLookedUp(SessionKey key, uint64_t request,
   const std::optional<Holder>& holder = *result;
   if (holder.has_value() && holder->replica != replica_) {
     // Held elsewhere: the offerer joins there, and is told `joined` there.
+    ++counters_.redirects;
     out.push_back(RedirectAction{s->key, holder->replica, ""});
     LogEnded(*s, 0, "moved to the replica holding its target");
     Release(out, *s);
@@ -110,6 +112,7 @@ Actions PairingEngine::OnEvicted(const std::string& id, uint64_t fence, absl::Ti
   if (s == nullptr || s->fence != fence) return out;
   // The newer claim owns the id there: ours must not release it.
   s->fence = 0;
+  ++counters_.evictions;
   CloseSession(out, *s, protocol::kCloseReplaced, "replaced by a newer session",
                v1::PeerLeft::REPLACED, now);
   return out;
@@ -126,6 +129,7 @@ Actions PairingEngine::OnAcceptorElsewhere(const std::string& id, const std::str
   for (SessionKey key : waiting) {
     Session* s = Find(key);
     if (s == nullptr) continue;
+    ++counters_.redirects;
     out.push_back(RedirectAction{key, replica, s->session_id});
     LogEnded(*s, 0, "moved to the replica its target joined");
     Release(out, *s);

@@ -17,6 +17,10 @@ absl::Status ClusterMetrics::Register(metrics::Registry& registry) {
   auto live = registry.AddGauge("signaling_matching_lease_live",
                                 "1 while this replica's lease is live (not fenced).");
   if (!live.ok()) return live.status();
+  auto changes = registry.AddCounter("signaling_matching_membership_changes_total",
+                                     "Changes of this replica's lease: became live, or fenced.",
+                                     {"change"});
+  if (!changes.ok()) return changes.status();
   auto reasserted =
       registry.AddCounter("signaling_matching_reasserted_total",
                           "Ids re-asserted in the directory, by outcome.", {"result"});
@@ -29,6 +33,7 @@ absl::Status ClusterMetrics::Register(metrics::Registry& registry) {
   redis_errors_ = &(*errors)->With({});
   renewals_ = *renewals;
   lease_live_ = &(*live)->With({});
+  changes_ = *changes;
   reasserted_ = *reasserted;
   peer_calls_ = *peer;
   return absl::OkStatus();
@@ -45,7 +50,11 @@ void ClusterMetrics::Renewal(const char* result) {
 }
 
 void ClusterMetrics::LeaseLive(bool live) {
-  if (lease_live_ != nullptr) lease_live_->Set(live ? 1 : 0);
+  if (lease_live_ == nullptr) return;
+  lease_live_->Set(live ? 1 : 0);
+  if (last_live_.exchange(live ? 1 : 0) != (live ? 1 : 0)) {
+    changes_->With({{"change", live ? "live" : "fenced"}}).Inc();
+  }
 }
 
 void ClusterMetrics::Reasserted(const char* result) {

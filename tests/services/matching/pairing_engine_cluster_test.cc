@@ -150,6 +150,7 @@ TEST_F(ClusterEngineTest, AnOffererIsMovedToTheReplicaHoldingItsTargetBeforeItIs
   EXPECT_EQ(redirect.announced_session_id, "") << "never told joined here";
   EXPECT_EQ(Kinds(b), "");
   EXPECT_FALSE(CloseCode(b).has_value()) << "moved, not closed";
+  EXPECT_EQ(engine_.counters().redirects, 1u);
   ExpectEmpty();
 }
 
@@ -190,6 +191,7 @@ TEST_F(ClusterEngineTest, WaitingOfferersMoveToWhereTheirAcceptorJoinedAsAnnounc
   EXPECT_EQ(moved.replica, kOther);
   EXPECT_EQ(moved.announced_session_id, first_id);
   EXPECT_EQ(std::get<RedirectAction>(directory_actions_[1]).session, second);
+  EXPECT_EQ(engine_.counters().redirects, 2u);
   ExpectEmpty();
 }
 
@@ -214,7 +216,9 @@ TEST_F(ClusterEngineTest, AnEvictionClosesTheHolderWithItsFenceOnly) {
   const SessionKey b = JoinOfferer("B", "kiosk-7");
   Apply(engine_.OnEvicted("kiosk-7", 20, now_));
   EXPECT_FALSE(CloseCode(a).has_value()) << "another fence: not this holder";
+  EXPECT_EQ(engine_.counters().evictions, 0u);
   Apply(engine_.OnEvicted("kiosk-7", 21, now_));
+  EXPECT_EQ(engine_.counters().evictions, 1u);
   EXPECT_EQ(CloseCode(a), protocol::kCloseReplaced);
   EXPECT_EQ(Kinds(b), "joined paired peerLeft:REPLACED");
   EXPECT_TRUE(directory_actions_.empty()) << "the newer claim is not released";
@@ -255,6 +259,7 @@ TEST_F(ClusterEngineTest, FencedNothingIsClaimedOrPairedAndPairingsGoOn) {
   const SessionKey refused_offerer = JoinOfferer("B", "kiosk-7");
   EXPECT_EQ(Kinds(refused_offerer), "error:UNAVAILABLE");
   EXPECT_EQ(CloseCode(refused_offerer), protocol::kCloseTryAgain);
+  EXPECT_EQ(engine_.counters().fenced_refusals, 2u);
   EXPECT_TRUE(directory_actions_.empty());
   Send(b, OfferMsg());
   EXPECT_EQ(Kinds(a), "joined paired offer") << "a pairing made before goes on";
