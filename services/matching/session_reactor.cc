@@ -14,14 +14,21 @@
 namespace signaling::matching {
 namespace {
 
+// How many times one session may be moved between replicas (as the
+// gateway's ReplicaRoute allows): a directory changing under it must not
+// bounce it for ever.
+constexpr int kMaxHops = 3;
+
 class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>,
-                             public SessionSink {
+                             public SessionSink,
+                             public ForwardSink {
  public:
   SessionReactor(grpc::CallbackServerContext* context, SessionRouter* router,
-                 MatchingMetrics* metrics, size_t max_queue_bytes)
+                 MatchingMetrics* metrics, size_t max_queue_bytes, SessionForwarder* forwarder)
       : context_(context),
         router_(router),
         metrics_(metrics),
+        forwarder_(forwarder),
         // Batch size 0: every ServerMessage is its own write.
         writer_(
             0, max_queue_bytes, [this](const v1::ServerMessage* message) { StartWrite(message); },
@@ -34,6 +41,11 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
       std::string value(auth->second.data(), auth->second.size());
       if (absl::StartsWith(value, "Bearer ")) meta.bearer_token = value.substr(7);
     }
+    if (forwarder_ != nullptr) {
+      origin_.set_client_ip(meta.client_ip);
+      origin_.set_bearer_token(meta.bearer_token);
+      origin_.set_transport("proto");
+    }
     key_ = router_->Open(this, 0, std::move(meta));
     absl::MutexLock lock(&mu_);
     if (!closed_) StartRead(&in_);
@@ -43,6 +55,10 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
     if (!ok) {
       {
         absl::MutexLock lock(&mu_);
+        if (forward_ != nullptr) {
+          forward_->Close();  // the session there ends; OnForwardDone follows
+          return;
+        }
         if (closed_) {
           MaybeFinishLocked();
           return;
@@ -53,6 +69,17 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
       closed_ = true;
       MaybeFinishLocked();
       return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (forward_ != nullptr) {
+        forward_->Send(std::move(in_));
+        in_.Clear();
+        StartRead(&in_);
+        return;
+      }
+      // Kept for a move to another replica, which needs the join again.
+      if (forwarder_ != nullptr && in_.has_join()) join_ = in_;
     }
     router_->OnMessage(key_, std::move(in_));
     in_.Clear();
@@ -72,16 +99,40 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
     MaybeFinishLocked();
   }
 
-  // A Session stream cannot move to another replica: its offerer, whose
-  // target is held elsewhere, is refused as if the directory were down
-  // (docs/scaling.md: internal clients reach other replicas' ids through a
-  // gateway for now).
-  void Redirect(uint64_t conn, const std::string&, const std::string&) override {
-    v1::ServerMessage error;
-    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    error.mutable_error()->set_message("the target is held by another matching replica");
-    Deliver(conn, std::move(error));
-    CloseConn(conn, protocol::kCloseTryAgain, "target on another replica");
+  // The session was released here: it is carried on at `replica`.
+  void Redirect(uint64_t, const std::string& replica,
+                const std::string& announced_session_id) override {
+    absl::MutexLock lock(&mu_);
+    MoveLocked(replica, announced_session_id);
+  }
+
+  void OnForwarded(v1::ServerMessage message) override { Deliver(0, std::move(message)); }
+
+  void OnForwardClosed(uint32_t code, const std::string& reason) override {
+    CloseConn(0, code, reason);
+  }
+
+  void OnForwardRedirect(const std::string& replica,
+                         const std::string& announced_session_id) override {
+    absl::MutexLock lock(&mu_);
+    MoveLocked(replica, announced_session_id);
+  }
+
+  void OnForwardDone(ForwardStream* stream, bool ended) override {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      if (forward_ == stream) {
+        forward_ = nullptr;
+        // Lost before the session ended there (that replica died): the
+        // client hears what a gateway's client hears when its stream drops.
+        if (!ended && !closed_) FailLocked("the matching replica holding the session is gone");
+        if (!closed_) closed_ = true;  // the client's side ended first
+        MaybeFinishLocked();
+      }
+      last = --holds_ == 0;
+    }
+    if (last) delete this;
   }
 
   void OnWriteDone(bool ok) override {
@@ -95,7 +146,8 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
     bool notify;
     {
       absl::MutexLock lock(&mu_);
-      notify = !closed_;
+      if (forward_ != nullptr) forward_->Close();
+      notify = !closed_ && !moved_;
       closed_ = true;
     }
     if (notify) router_->OnTransportClosed(key_);
@@ -103,10 +155,41 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
 
   void OnDone() override {
     metrics_->StreamClosed("session");
-    delete this;
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --holds_ == 0;
+    }
+    if (last) delete this;
   }
 
  private:
+  void MoveLocked(const std::string& replica, const std::string& announced_session_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (closed_) return;
+    if (forwarder_ == nullptr || hops_ >= kMaxHops || !join_.has_join()) {
+      FailLocked("the target is held by another matching replica");
+      return;
+    }
+    ++hops_;
+    moved_ = true;
+    v1::ConnectionInfo info = origin_;
+    info.set_announced_session_id(announced_session_id);
+    ++holds_;  // until the forward's OnForwardDone
+    forward_ = forwarder_->Start(replica, std::move(info), join_, this);
+  }
+
+  // UNAVAILABLE and 1013, as a gateway's client gets when matching is gone.
+  void FailLocked(const std::string& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    v1::ServerMessage error;
+    error.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    error.mutable_error()->set_message(why);
+    writer_.Push(error.ByteSizeLong(), [&](v1::ServerMessage& slot) { slot = std::move(error); });
+    closed_ = true;
+    close_code_ = protocol::kCloseTryAgain;
+    MaybeFinishLocked();
+  }
+
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!closed_ || finished_ || !writer_.Drained()) return;
     finished_ = true;
@@ -119,6 +202,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
   grpc::CallbackServerContext* const context_;
   SessionRouter* const router_;
   MatchingMetrics* const metrics_;
+  SessionForwarder* const forwarder_;  // nullptr: matching runs alone
   SessionKey key_ = 0;
   v1::ClientMessage in_;  // touched only by the read side
   absl::Mutex mu_;
@@ -127,14 +211,23 @@ class SessionReactor final : public grpc::ServerBidiReactor<v1::ClientMessage, v
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint32_t close_code_ ABSL_GUARDED_BY(mu_) = 0;
+  // Cluster mode: the client's address and token, and its last join, for a
+  // move; the forward carrying the session on at another replica.
+  v1::ConnectionInfo origin_;
+  v1::ClientMessage join_ ABSL_GUARDED_BY(mu_);
+  ForwardStream* forward_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool moved_ ABSL_GUARDED_BY(mu_) = false;  // released here: the router no longer has it
+  int hops_ ABSL_GUARDED_BY(mu_) = 0;
+  // The call, and each forward until its OnForwardDone: the last one deletes.
+  int holds_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace
 
 grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>* NewSessionReactor(
     grpc::CallbackServerContext* context, SessionRouter* router, MatchingMetrics* metrics,
-    size_t max_queue_bytes) {
-  return new SessionReactor(context, router, metrics, max_queue_bytes);
+    size_t max_queue_bytes, SessionForwarder* forwarder) {
+  return new SessionReactor(context, router, metrics, max_queue_bytes, forwarder);
 }
 
 std::string PeerIp(const std::string& grpc_peer) {
