@@ -15,8 +15,16 @@ absl::Status GatewayMetrics::Register(metrics::Registry& r) {
                                "Protocol messages, by direction.", {"direction"});
   auto invalid = r.AddCounter("signaling_gateway_invalid_messages_total",
                               "Frames refused as INVALID_MESSAGE.");
+  auto known = r.AddGauge("signaling_gateway_matching_replicas_known",
+                          "Matching replicas listed in --matching_target or resolved from it.");
+  auto serving = r.AddGauge("signaling_gateway_matching_replicas_serving",
+                            "Known matching replicas whose stream is up and not draining.");
+  auto resolve_failures =
+      r.AddCounter("signaling_gateway_matching_resolve_failures_total",
+                   "Lookups of a dns: --matching_target that failed (the replicas were kept).");
   for (const absl::Status& s :
-       {opened.status(), closed.status(), refused.status(), messages.status(), invalid.status()}) {
+       {opened.status(), closed.status(), refused.status(), messages.status(), invalid.status(),
+        known.status(), serving.status(), resolve_failures.status()}) {
     if (!s.ok()) return s;
   }
   opened_ = &(*opened)->With({});
@@ -25,6 +33,9 @@ absl::Status GatewayMetrics::Register(metrics::Registry& r) {
   in_ = &(*messages)->With({{"direction", "in"}});
   out_ = &(*messages)->With({{"direction", "out"}});
   invalid_ = &(*invalid)->With({});
+  replicas_known_ = &(*known)->With({});
+  replicas_serving_ = &(*serving)->With({});
+  resolve_failures_ = &(*resolve_failures)->With({});
   return absl::OkStatus();
 }
 
@@ -45,6 +56,13 @@ void GatewayMetrics::MessageOut() {
 }
 void GatewayMetrics::Invalid() {
   if (invalid_) invalid_->Inc();
+}
+void GatewayMetrics::Replicas(size_t known, size_t serving) {
+  if (replicas_known_) replicas_known_->Set(static_cast<double>(known));
+  if (replicas_serving_) replicas_serving_->Set(static_cast<double>(serving));
+}
+void GatewayMetrics::ResolveFailed() {
+  if (resolve_failures_) resolve_failures_->Inc();
 }
 
 }  // namespace signaling::gateway

@@ -3,6 +3,7 @@
 #ifndef GATEWAY_GATEWAY_METRICS_H_
 #define GATEWAY_GATEWAY_METRICS_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -21,6 +22,11 @@ class GatewayMetrics {
   void MessageIn();
   void MessageOut();
   void Invalid();
+  // The matching replicas listed or resolved now, and how many of them are
+  // serving (stream up, not draining); set by the RelayPool's thread.
+  void Replicas(size_t known, size_t serving);
+  // A lookup of a dns: matching target failed (the replicas were kept).
+  void ResolveFailed();
 
  private:
   metrics::Counter* opened_ = nullptr;
@@ -29,6 +35,9 @@ class GatewayMetrics {
   metrics::Counter* in_ = nullptr;
   metrics::Counter* out_ = nullptr;
   metrics::Counter* invalid_ = nullptr;
+  metrics::Gauge* replicas_known_ = nullptr;
+  metrics::Gauge* replicas_serving_ = nullptr;
+  metrics::Counter* resolve_failures_ = nullptr;
 };
 
 }  // namespace signaling::gateway

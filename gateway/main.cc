@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "common/admin/service.h"
 #include "common/config/flags.h"
 #include "common/config/signals.h"
@@ -32,9 +33,11 @@ int Positive(const char* name, int value) {
 ABSL_FLAG(std::string, address, "0.0.0.0", "public listen address");
 ABSL_FLAG(int, port, 8443, "public listen port");
 ABSL_FLAG(int, threads, kGateway.threads, "I/O threads");
-ABSL_FLAG(
-    std::string, matching_target, "127.0.0.1:7001",
-    "matching service host:port, or its replicas' (comma-separated, as each one's --advertise)");
+ABSL_FLAG(std::string, matching_target, "127.0.0.1:7001",
+          "matching service host:port, or its replicas' (comma-separated, as each one's "
+          "--advertise), or dns:///host:port re-resolved to the replicas (a headless Service)");
+ABSL_FLAG(int, matching_resolve_interval_ms, Ms(kGateway.matching_resolve_interval),
+          "how often a dns:/// matching_target is resolved again");
 ABSL_FLAG(bool, grpc_insecure, kGateway.matching_tls.insecure,
           "call the matching service in plaintext (development)");
 ABSL_FLAG(std::string, matching_ca, kGateway.matching_tls.ca_file,
@@ -87,6 +90,15 @@ int main(int argc, char** argv) {
   o.port = static_cast<uint16_t>(port);
   o.threads = Positive("threads", absl::GetFlag(FLAGS_threads));
   o.matching_target = absl::GetFlag(FLAGS_matching_target);
+  const int resolve_ms = absl::GetFlag(FLAGS_matching_resolve_interval_ms);
+  if (absl::Milliseconds(resolve_ms) < signaling::gateway::kMinMatchingResolveInterval ||
+      absl::Milliseconds(resolve_ms) > signaling::gateway::kMaxMatchingResolveInterval) {
+    signaling::config::FailSetting(
+        "matching_resolve_interval_ms",
+        absl::StrCat("must be ", Ms(signaling::gateway::kMinMatchingResolveInterval), "..",
+                     Ms(signaling::gateway::kMaxMatchingResolveInterval)));
+  }
+  o.matching_resolve_interval = absl::Milliseconds(resolve_ms);
   o.matching_tls = {absl::GetFlag(FLAGS_grpc_insecure), absl::GetFlag(FLAGS_matching_ca),
                     absl::GetFlag(FLAGS_matching_client_cert),
                     absl::GetFlag(FLAGS_matching_client_key)};

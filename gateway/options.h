@@ -14,14 +14,26 @@
 
 namespace signaling::gateway {
 
+// Bounds and default of GatewayOptions::matching_resolve_interval: not a
+// busy loop of DNS lookups, and replicas that come and go are seen within
+// the hour (by default within 5 s).
+inline constexpr absl::Duration kMinMatchingResolveInterval = absl::Milliseconds(100);
+inline constexpr absl::Duration kMaxMatchingResolveInterval = absl::Hours(1);
+inline constexpr absl::Duration kDefaultMatchingResolveInterval = absl::Seconds(5);
+
 struct GatewayOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port, see Gateway::port()
   int threads = 2;
   // host:port of the matching service, or of each of its replicas
-  // (comma-separated; each exactly as the replica's --advertise).
+  // (comma-separated; each exactly as the replica's --advertise), or
+  // dns:///host:port, a name re-resolved to the replicas (a headless
+  // Service): see gateway/replica_resolver.h.
   std::string matching_target;
   net::GrpcClientTls matching_tls;
+  // How often a dns: matching_target is resolved again (between
+  // kMinMatchingResolveInterval and kMaxMatchingResolveInterval).
+  absl::Duration matching_resolve_interval = kDefaultMatchingResolveInterval;
 
   // Development conveniences, refused unless dev_mode is set: plain ws from
   // anywhere, and no Origin allow-list.

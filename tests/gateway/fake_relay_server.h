@@ -5,6 +5,8 @@
 #define TESTS_GATEWAY_FAKE_RELAY_SERVER_H_
 
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -188,6 +190,18 @@ class FakeMatching final : public v1::Matching::CallbackService {
   Reactor* current_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool hold_reads_ ABSL_GUARDED_BY(mu_) = false;
 };
+
+// Serves `fake` on a loopback port-0 gRPC server, plaintext; `address`
+// gets where (127.0.0.1:port). nullptr when the server cannot start.
+inline std::unique_ptr<grpc::Server> ServeOnLoopback(FakeMatching* fake, std::string* address) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(fake);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  *address = "127.0.0.1:" + std::to_string(port);
+  return server;
+}
 
 }  // namespace signaling::gateway
 

@@ -63,13 +63,8 @@ class ReplicaRouteTest : public ::testing::Test {
   void SetUp() override {
     std::string targets;
     for (int i = 0; i < 2; ++i) {
-      grpc::ServerBuilder builder;
-      int port = 0;
-      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-      builder.RegisterService(&fakes_[i]);
-      servers_[i] = builder.BuildAndStart();
+      servers_[i] = ServeOnLoopback(&fakes_[i], &addresses_[i]);
       ASSERT_NE(servers_[i], nullptr);
-      addresses_[i] = "127.0.0.1:" + std::to_string(port);
       targets += (i == 0 ? "" : ",") + addresses_[i];
     }
     net::GrpcClientTls tls;
