@@ -99,6 +99,10 @@ void Client::Loop() {
                                this),
                            absl::Milliseconds(100));
       if (stopping_) return;
+    }
+    CheckPrimary();
+    {
+      absl::MutexLock lock(&mu_);
       if (queue_.empty()) continue;
       request = std::move(queue_.front());
       queue_.pop_front();
@@ -158,6 +162,7 @@ Connection* Client::Ensure(absl::Time deadline, absl::Status* why) {
     return nullptr;
   }
   connection_ = *std::move(opened);
+  next_primary_check_ = absl::Now() + options_.primary_check;  // just looked up
   std::function<void(const Endpoint&)> listener;
   {
     absl::MutexLock lock(&mu_);
@@ -190,6 +195,20 @@ absl::Status Client::Greet(Connection& connection, absl::Time deadline) {
     }
   }
   return absl::OkStatus();
+}
+
+void Client::CheckPrimary() {
+  if (options_.sentinels.empty() || connection_ == nullptr) return;
+  const absl::Time now = absl::Now();
+  if (now < next_primary_check_) return;
+  next_primary_check_ = now + options_.primary_check;
+  auto primary = FindPrimary(now + options_.primary_check_timeout);
+  if (!primary.ok()) return;  // the sentinels may be down; the primary need not be
+  const Endpoint& current = connection_->endpoint();
+  if (primary->host == current.host && primary->port == current.port) return;
+  connection_.reset();  // the next request connects to the new primary
+  absl::MutexLock lock(&mu_);
+  connected_ = false;
 }
 
 absl::StatusOr<Endpoint> Client::FindPrimary(absl::Time deadline) {

@@ -15,7 +15,11 @@
 // the connect listener is told, so that the owner can re-assert its state.
 // A READONLY or MASTERDOWN error reply (the node stopped being the primary)
 // spends the connection, so that the next request looks the primary up
-// again.
+// again. Behind Sentinel the client also asks the sentinels every
+// `primary_check` which node is the primary, and moves as soon as they name
+// another: after a failover the old primary goes on taking writes until
+// Sentinel demotes it (seconds later), and what it takes then is lost with
+// its resync.
 //
 // Thread-safety: Submit() and Stop() may be called from any thread.
 // Callbacks run on the client's thread, one at a time; they may Submit().
@@ -45,6 +49,10 @@ struct ClientOptions {
   ConnectionOptions connection;
   // Pause after a failed connect or a spent connection.
   absl::Duration reconnect_backoff = absl::Milliseconds(200);
+  // Behind Sentinel: how often the sentinels are asked for the primary
+  // while connected, and the bound of each check.
+  absl::Duration primary_check = absl::Seconds(1);
+  absl::Duration primary_check_timeout = absl::Milliseconds(200);
   size_t max_queued = 10000;
   // Run on every new connection before any request.
   std::vector<Command> on_connect;
@@ -92,6 +100,9 @@ class Client {
   // Returns the connection to use, connecting if needed; null with `why`.
   Connection* Ensure(absl::Time deadline, absl::Status* why);
   absl::StatusOr<Endpoint> FindPrimary(absl::Time deadline);
+  // Behind Sentinel, when a check is due: drops the connection if the
+  // sentinels name another primary (a failed check changes nothing).
+  void CheckPrimary();
   absl::Status Greet(Connection& connection, absl::Time deadline);
 
   const ClientOptions options_;
@@ -106,6 +117,7 @@ class Client {
   // The client thread's own.
   std::unique_ptr<Connection> connection_;
   absl::Time retry_at_ = absl::InfinitePast();
+  absl::Time next_primary_check_ = absl::InfinitePast();
   std::thread thread_;
 };
 

@@ -13,47 +13,11 @@
 #include "gtest/gtest.h"
 #include "tests/cluster/two_replicas.h"
 #include "tests/integration/wait.h"
-#include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
 namespace {
 
-// The verification deadline (matching's default), which also bounds every
-// directory call a join makes.
-constexpr absl::Duration kVerifyDeadline = absl::Seconds(2);
-
-class ClusterFailureTest : public TwoReplicas {
- protected:
-  // A pairing on replica A: acceptor conn 1, offerer conn 2.
-  void PairOnA() {
-    ASSERT_EQ(Join(*a_, 1, owner_, v1::ACCEPTOR, "kiosk-7"), "joined");
-    ASSERT_EQ(Join(*a_, 2, user_, v1::OFFERER, "kiosk-7"), "joined");
-    ASSERT_EQ(Describe(a_->Next(2)), "paired");
-    ASSERT_EQ(Describe(a_->Next(1)), "paired");
-  }
-
-  // The offerer's offer reaches the acceptor, the answer comes back.
-  void ExpectRelaying() {
-    v1::ClientMessage offer;
-    offer.mutable_offer()->set_sdp(kTestOffer);
-    a_->Send(2, offer);
-    EXPECT_EQ(Describe(a_->Next(1)), "offer");
-    v1::ClientMessage answer;
-    answer.mutable_answer()->set_sdp(kTestAnswer);
-    a_->Send(1, answer);
-    EXPECT_EQ(Describe(a_->Next(2)), "answer");
-  }
-
-  // A join refused because the directory cannot be reached: UNAVAILABLE
-  // and 1013, within the verification deadline (plus the test's margin).
-  void ExpectJoinFailsClosed(RelayStream& stream, uint64_t conn, const std::string& id) {
-    const absl::Time start = absl::Now();
-    EXPECT_EQ(Join(stream, conn, owner_, v1::ACCEPTOR, id, 0, absl::Seconds(10)),
-              "error:UNAVAILABLE");
-    EXPECT_EQ(Describe(stream.Next(conn)), "close:1013");
-    EXPECT_LE(absl::Now() - start, kVerifyDeadline + absl::Seconds(1));
-  }
-};
+using ClusterFailureTest = TwoReplicas;
 
 TEST_F(ClusterFailureTest, RedisKilledJoinsFailClosedPairingsRelayAndTheIdsComeBack) {
   PairOnA();

@@ -2,10 +2,14 @@
 #include "tests/cluster/cluster_stack.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "signaling/v1/matching.grpc.pb.h"
@@ -16,10 +20,10 @@ namespace signaling::testing {
 
 ClusterStack::ClusterStack(int replicas, int gateways) {
   for (int i = 0; i < replicas; ++i) {
-    replicas_.push_back({FreePort(), FreePort(), std::make_unique<Child>()});
+    replicas_.push_back({FreePort(), FreePort(), std::make_unique<Child>(), {}});
   }
   for (int i = 0; i < gateways; ++i) {
-    gateways_.push_back({FreePort(), FreePort(), std::make_unique<Child>()});
+    gateways_.push_back({FreePort(), FreePort(), std::make_unique<Child>(), {}});
   }
 }
 
@@ -101,12 +105,24 @@ bool ClusterStack::StartReplica(int i) {
   // the replica binds it: then the replica exits at once, and gets others.
   for (int attempt = 0;; ++attempt) {
     r.child = std::make_unique<Child>();
-    const std::vector<std::string> args = {
-        SIGNALING_MATCHING_BIN, "--listen",      address(i),
-        "--advertise",          address(i),      "--redis",
-        redis_.address(),       "--auth_target", absl::StrCat("127.0.0.1:", base_.auth_port),
-        "--grpc_insecure",      "--admin_port",  absl::StrCat(r.admin),
-        "--log_level",          "debug"};
+    std::vector<std::string> args = {SIGNALING_MATCHING_BIN,
+                                     "--listen",
+                                     address(i),
+                                     "--advertise",
+                                     address(i),
+                                     "--auth_target",
+                                     absl::StrCat("127.0.0.1:", base_.auth_port),
+                                     "--grpc_insecure",
+                                     "--admin_port",
+                                     absl::StrCat(r.admin),
+                                     "--log_level",
+                                     "debug"};
+    if (r.redis_args.empty()) {
+      args.insert(args.end(), {"--redis", redis_.address()});
+    } else {
+      args.insert(args.end(), r.redis_args.begin(), r.redis_args.end());
+    }
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     if (!r.child->Spawn(args, log)) {
       ADD_FAILURE() << "cannot spawn " << SIGNALING_MATCHING_BIN;
       return false;
@@ -151,14 +167,58 @@ bool ClusterStack::WaitForZero(absl::Duration timeout) {
       [&] {
         for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
           if (!replicas_[i].child->running()) continue;
-          auto stats = Stats(i);
-          if (!stats || stats->sessions() != 0 || stats->ids() != 0 || stats->pairings() != 0) {
+          auto s = Stats(i);
+          if (!s || s->sessions() != 0 || s->ids() != 0 || s->pairings() != 0 ||
+              s->waiting_offerers() != 0 || s->pending_verifications() != 0 || s->timers() != 0) {
             return false;
           }
+        }
+        for (int i = 0; i < static_cast<int>(gateways_.size()); ++i) {
+          if (gateways_[i].child->running() && GatewayConnections(i) != 0) return false;
         }
         return true;
       },
       timeout, absl::Milliseconds(50));
+}
+
+std::string ClusterStack::DescribeState() {
+  std::string out;
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    auto s = Stats(i);
+    if (!s) {
+      absl::StrAppend(&out, "replica ", i, ": no answer; ");
+      continue;
+    }
+    absl::StrAppend(&out, "replica ", i, ": sessions=", s->sessions(), " ids=", s->ids(),
+                    " pairings=", s->pairings(), " waiting=", s->waiting_offerers(),
+                    " verifying=", s->pending_verifications(), " timers=", s->timers(), "; ");
+  }
+  for (int i = 0; i < static_cast<int>(gateways_.size()); ++i) {
+    absl::StrAppend(&out, "gateway ", i, ": connections=", GatewayConnections(i), "; ");
+  }
+  return out;
+}
+
+double ClusterStack::Metric(int i, const std::string& name) {
+  const HttpResult metrics = HttpGet(replicas_[i].admin, "/metrics");
+  if (metrics.status != 200) return -1;
+  double sum = 0;
+  for (absl::string_view line : absl::StrSplit(metrics.body, '\n')) {
+    if (!absl::ConsumePrefix(&line, name) || line.empty() || (line[0] != ' ' && line[0] != '{')) {
+      continue;
+    }
+    double value = 0;
+    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
+  }
+  return sum;
+}
+
+int ClusterStack::GatewayConnections(int i) {
+  const HttpResult metrics = HttpGet(gateways_[i].admin, "/metrics");
+  const std::string kGauge = "\nsignaling_gateway_connections ";
+  const size_t at = metrics.body.find(kGauge);
+  if (metrics.status != 200 || at == std::string::npos) return -1;
+  return std::atoi(metrics.body.c_str() + at + kGauge.size());
 }
 
 }  // namespace signaling::testing

@@ -46,7 +46,7 @@ TEST_F(ClusterTest, AnOffererOnAnotherReplicaIsMovedToItsAcceptorAndTheyPair) {
   a_->Send(2, offer);
   EXPECT_EQ(Describe(a_->Next(1)), "offer");
   a_->Close(2);
-  EXPECT_EQ(Describe(a_->Next(1)), "peer_left");
+  EXPECT_EQ(Describe(a_->Next(1)), "peer_left:DISCONNECTED");
   a_->Close(1);
   EXPECT_TRUE(stack_.WaitForZero());
   EXPECT_TRUE(WaitFor([&] { return IdKeys().empty(); }, absl::Seconds(5))) << IdKeys();
@@ -67,7 +67,7 @@ TEST_F(ClusterTest, TheSameSubjectOnAnotherReplicaReplacesTheHolder) {
   EXPECT_EQ(Join(*b_, 3, owner_, v1::ACCEPTOR, "kiosk-7"), "joined");
   // The old holder on A is closed with 4009; its offerer learns why.
   EXPECT_EQ(Describe(a_->Next(1)), "close:4009");
-  EXPECT_EQ(Describe(a_->Next(2)), "peer_left");
+  EXPECT_EQ(Describe(a_->Next(2)), "peer_left:REPLACED");
   // The id now lives on B: a new offerer on A is moved there.
   a_->Open(4);
   a_->Send(4, JoinMessage(user_, v1::OFFERER, "kiosk-7"));

@@ -102,6 +102,7 @@ std::string Describe(const std::optional<v1::RelayDown::Event>& event) {
   if (event->has_redirect()) return absl::StrCat("redirect:", event->redirect().replica());
   const v1::ServerMessage& m = event->message();
   if (m.has_error()) return "error:" + v1::Error::Code_Name(m.error().code());
+  if (m.has_peer_left()) return "peer_left:" + v1::PeerLeft::Reason_Name(m.peer_left().reason());
   const auto* field = m.GetDescriptor()->FindFieldByNumber(m.kind_case());
   return field != nullptr ? std::string(field->name()) : "(empty)";
 }

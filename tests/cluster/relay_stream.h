@@ -55,7 +55,8 @@ class RelayStream {
 // Builders of the client messages cluster tests send.
 v1::ClientMessage JoinMessage(const std::string& token, v1::Role role, const std::string& id,
                               uint32_t wait_ms = 0);
-// "joined", "paired", "error:ID_TAKEN", "close:4009", "redirect:<replica>", ...
+// "joined", "paired", "error:ID_TAKEN", "peer_left:LEFT", "close:4009",
+// "redirect:<replica>", ...
 std::string Describe(const std::optional<v1::RelayDown::Event>& event);
 
 }  // namespace signaling::testing

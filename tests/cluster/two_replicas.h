@@ -1,17 +1,27 @@
 // The fixture of the cluster tests that play the gateway: a ClusterStack of
 // two replicas, one Relay stream to each (a_ to replica 0, b_ to replica
-// 1), tokens of two acceptor subjects and an offerer, and a join helper.
+// 1), tokens of two acceptor subjects and an offerer, a join helper, and
+// the checks the failure tests share (a pairing on A that relays, a join
+// that fails closed). A fixture that routes a replica's Redis otherwise
+// (SetRedisArgs) does so in its SetUp before calling this one's.
 #ifndef TESTS_CLUSTER_TWO_REPLICAS_H_
 #define TESTS_CLUSTER_TWO_REPLICAS_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/cluster/cluster_stack.h"
 #include "tests/cluster/relay_stream.h"
+#include "tests/integration/ws_client.h"
 
 namespace signaling::testing {
+
+// The verification deadline (matching's default), which also bounds every
+// directory call a join makes.
+constexpr absl::Duration kVerifyDeadline = absl::Seconds(2);
 
 class TwoReplicas : public ::testing::Test {
  protected:
@@ -31,6 +41,36 @@ class TwoReplicas : public ::testing::Test {
     stream.Open(conn);
     stream.Send(conn, JoinMessage(token, role, id, wait_ms));
     return Describe(stream.Next(conn, timeout));
+  }
+
+  // A pairing on replica A: acceptor conn 1, offerer conn 2.
+  void PairOnA() {
+    ASSERT_EQ(Join(*a_, 1, owner_, v1::ACCEPTOR, "kiosk-7"), "joined");
+    ASSERT_EQ(Join(*a_, 2, user_, v1::OFFERER, "kiosk-7"), "joined");
+    ASSERT_EQ(Describe(a_->Next(2)), "paired");
+    ASSERT_EQ(Describe(a_->Next(1)), "paired");
+  }
+
+  // The offerer's offer reaches the acceptor, the answer comes back.
+  void ExpectRelaying() {
+    v1::ClientMessage offer;
+    offer.mutable_offer()->set_sdp(kTestOffer);
+    a_->Send(2, offer);
+    EXPECT_EQ(Describe(a_->Next(1)), "offer");
+    v1::ClientMessage answer;
+    answer.mutable_answer()->set_sdp(kTestAnswer);
+    a_->Send(1, answer);
+    EXPECT_EQ(Describe(a_->Next(2)), "answer");
+  }
+
+  // A join refused because the directory cannot be reached: UNAVAILABLE
+  // and 1013, within the verification deadline (plus the test's margin).
+  void ExpectJoinFailsClosed(RelayStream& stream, uint64_t conn, const std::string& id) {
+    const absl::Time start = absl::Now();
+    EXPECT_EQ(Join(stream, conn, owner_, v1::ACCEPTOR, id, 0, absl::Seconds(10)),
+              "error:UNAVAILABLE");
+    EXPECT_EQ(Describe(stream.Next(conn)), "close:1013");
+    EXPECT_LE(absl::Now() - start, kVerifyDeadline + absl::Seconds(1));
   }
 
   ClusterStack stack_{2};
