@@ -39,6 +39,11 @@ check("chart refuses to render without the required values", () => {
     [merge(required, { auth: { keys: [] } }), /auth\.keys needs at least one/],
     [merge(required, { gateway: { tls: { existingSecret: "" } } }), /gateway\.tls\.cert \(PEM\) or gateway\.tls\.existingSecret is required/],
     [merge(required, { auth: { keySecret: { existingSecret: "" } } }), /file "prod-1\.pub\.pem" of kid "prod-1" is neither/],
+    [merge(required, { redis: { auth: { existingSecret: "" } } }), /redis\.auth\.existingSecret or redis\.auth\.password is required/],
+    [merge(required, { matching: { cluster: { redis: "r.example:6379" } } }), /name an external Redis: set redis\.enabled=false/],
+    [merge(required, { redis: { enabled: false } }), /matching\.cluster\.enabled needs Redis/],
+    [merge(required, { redis: { enabled: false }, matching: { cluster: { redis: "r.example:6379", sentinels: ["s.example:26379"] } } }), /give redis or sentinels, not both/],
+    [merge(required, { matching: { cluster: { enabled: false } } }), /matching\.replicas must be 1 without matching\.cluster\.enabled/],
   ];
   collect(() => {
     for (const [values, want] of cases) {
@@ -65,14 +70,23 @@ check("values.schema.json accepts the values of every scenario", () => {
     }
   });
 });
-check("values.schema.json rejects typos, wrong types and a matching replica count", () => {
+check("values.schema.json rejects typos, wrong types, several replicas alone and a weak Redis setup", () => {
   const base = rendered.defaults?.values;
   assert(base, "defaults did not render");
   const bad = [
     merge(base, { gateway: { config: { max_conections: 5 } } }),
     merge(base, { gateway: { config: { threads: "2" } } }),
     merge(base, { gateway: { allowedOrigins: ["https://app.example.com/"] } }),
-    merge(base, { matching: { replicas: 2 } }),
+    merge(base, { matching: { replicas: 2, cluster: { enabled: false } } }),
+    merge(base, { matching: { replicas: 0 } }),
+    merge(base, { matching: { cluster: { enable: true } } }),
+    merge(base, { redis: { sentinel: { enabled: true, replicas: 2 } } }),
+    merge(base, { redis: { sentinel: { quorum: 1 } } }),
+    merge(base, { redis: { maxmemory: "1G" } }),
+    merge(base, { redis: { auth: { password: "short" } } }),
+    merge(base, { redis: { auth: { password: "has a space and more than 16" } } }),
+    merge(base, { redis: { persistence: { enabled: true } } }),
+    merge(base, { networkPolicy: { externalRedis: { ports: [70000] } } }),
     merge(base, { auth: { keys: [{ kid: "a", alg: "none", file: "a.pem" }] } }),
     merge(base, { auth: { config: { leeway_s: 120 } } }),
     merge(base, { matching: { callers: { admin: ["ops,intruder"] } } }),
@@ -86,7 +100,7 @@ for (const [name, r] of Object.entries(rendered)) {
   const docs = docsOf(r);
   const v = scenarios[name];
   docs.existingSecrets = new Set([v.gateway?.tls?.existingSecret, v.auth?.keySecret?.existingSecret,
-    v.matching?.cluster?.passwordSecret?.name,
+    v.matching?.cluster?.passwordSecret?.name, v.redis?.auth?.existingSecret,
     ...Object.values(v.grpc?.tls ?? {}).map((t) => t.existingSecret)].filter(Boolean));
   check(`chart (${name}): every object matches its Kubernetes schema`, () => validateSchema(docs, name));
   check(`chart (${name}): no unknown fields (tsc against the kind's type)`, () => validateFields(docs, name));
@@ -109,7 +123,7 @@ check("chart: TLS on mounts the certificates, TLS off sets none and runs plainte
   eq(env(rendered.defaults, "matching").SIGNALING_TLS_CLIENT_CA, "/etc/signaling/grpc/ca.crt", "matching requires client certificates");
   eq(env(rendered.defaults, "auth").SIGNALING_KEY, "prod-1:ES256:/etc/signaling/keys/prod-1.pub.pem", "auth --key");
   const secrets = rendered["secrets from values"].documents.filter((d) => d.object.kind === "Secret").map((d) => d.object.metadata.name).sort();
-  eq(secrets, ["sig-signaling-auth-grpc", "sig-signaling-auth-keys", "sig-signaling-gateway-grpc", "sig-signaling-gateway-tls", "sig-signaling-matching-grpc"], "Secrets from values");
+  eq(secrets, ["sig-signaling-auth-grpc", "sig-signaling-auth-keys", "sig-signaling-gateway-grpc", "sig-signaling-gateway-tls", "sig-signaling-matching-grpc", "sig-signaling-redis"], "Secrets from values");
 });
 
 check("chart: matching authorizes callers by identity, the gateway's SAN by default", () => {
@@ -119,19 +133,6 @@ check("chart: matching authorizes callers by identity, the gateway's SAN by defa
   eq(ids(env(rendered["callers named"])), ["gw-a.example,gw-b.example", "spiffe://cluster.local/ns/app/sa/recorder", "ops-admin"], "named callers");
   eq(ids(env(rendered["tls off"])), [undefined, undefined, undefined], "plaintext: no identities to check");
   eq(env(rendered.defaults).SIGNALING_PEER_IDENTITIES, "sig-signaling-matching.signaling.svc", "replicas know each other by matching's SAN");
-});
-
-check("chart: cluster mode names Redis, this replica's address and the password file", () => {
-  const ctr = (r) => r.documents.find((d) => d.object.kind === "Deployment" && d.object.metadata.name.endsWith("matching")).object.spec.template.spec;
-  const off = envOf(ctr(rendered.defaults).containers[0]);
-  eq([off.SIGNALING_REDIS, off.SIGNALING_ADVERTISE], [undefined, undefined], "off by default");
-  const spec = ctr(rendered.cluster);
-  const on = envOf(spec.containers[0]);
-  eq([on.SIGNALING_REDIS_SENTINELS, on.SIGNALING_REDIS_USER, on.SIGNALING_REDIS_PASSWORD_FILE, on.SIGNALING_ADVERTISE],
-     ["redis-0.redis:26379,redis-1.redis:26379", "matching", "/etc/signaling/redis/password", "$(POD_IP):7001"], "cluster env");
-  const volume = spec.volumes.find((v) => v.name === "redis-password");
-  eq(volume?.secret?.secretName, "redis-auth", "the password comes from the named Secret");
-  assert(spec.containers[0].volumeMounts.some((m) => m.name === "redis-password" && m.readOnly), "mounted read-only");
 });
 
 check("chart: every flag of every binary can be set (union of the scenarios)", () => {

@@ -67,6 +67,7 @@ const flagCache = {};
 export function projectFlags(c) {
   if (flagCache[c]) return flagCache[c];
   const out = run(binPath(c), ["--helpfull"], { env: { PATH: process.env.PATH } });
+  if (out.error) throw new Error(`cannot run ${binPath(c)}: ${out.error.message}`);
   const flags = new Set();
   let ours = false;
   for (const line of (out.stdout + out.stderr).split("\n")) {
@@ -91,6 +92,7 @@ export function checkSettings(c, env, where) {
     if (!flags.has(flag)) problems.push(`${where}: ${name} is not a flag of signaling-${c}`);
   }
   const out = run(binPath(c), ["--helpfull"], { env: { PATH: process.env.PATH, ...ours } });
+  if (out.error) throw new Error(`cannot run ${binPath(c)}: ${out.error.message}`);
   const text = out.stdout + out.stderr;
   if (/bad setting/.test(text)) problems.push(`${where}: ${text.match(/bad setting.*/)[0]}`);
 }

@@ -2,7 +2,7 @@
 # Checks deploy/ and helm/: installs what it needs (scripts/install-deps.sh,
 # npm ci), builds the chart renderer offline from Debian's Go packages, makes
 # sure the binaries exist (their ldd and flag parser are checked), and runs
-# every module of checks (images, chart, k8s, grafana; each
+# every module of checks (images, chart, chart-cluster, k8s, grafana; each
 # *.test.mjs says what it checks). Exits non-zero if any check fails or a
 # module does not finish; the last line reads "deploy: N passed, M failed".
 set -euo pipefail
@@ -37,7 +37,7 @@ fi
 # Every module, even after a failing one; the totals come from each module's
 # last line ("<module>: N passed, M failed"), which it prints only when it ran
 # to the end.
-MODULES="images chart k8s grafana"
+MODULES="images chart chart-cluster k8s grafana"
 passed=0 failed=0 status=0
 for m in $MODULES; do
   out="$WORK/$m.out"

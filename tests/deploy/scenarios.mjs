@@ -24,6 +24,7 @@ export const required = {
   gateway: { allowedOrigins: ["https://app.example.com"], tls: { existingSecret: "gw-tls" } },
   grpc: { tls: { gateway: { existingSecret: "gw-grpc" }, matching: { existingSecret: "m-grpc" }, auth: { existingSecret: "a-grpc" } } },
   auth: { keys: [{ kid: "prod-1", alg: "ES256", file: "prod-1.pub.pem" }], keySecret: { existingSecret: "auth-keys" } },
+  redis: { auth: { existingSecret: "redis-auth" } },
 };
 const tlsFiles = { cert: pem("CERTIFICATE"), key: pem("PRIVATE KEY"), ca: pem("CERTIFICATE") };
 export const merge = (...xs) => xs.reduce((a, b) => {
@@ -34,13 +35,15 @@ export const merge = (...xs) => xs.reduce((a, b) => {
   return out;
 });
 export const scenarios = {
-  // Defaults, with only the required values supplied (existing Secrets).
+  // Defaults, with only the required values supplied (existing Secrets):
+  // cluster mode, three replicas, the chart's Redis (one node).
   "defaults": required,
   // Secrets created from values.
   "secrets from values": merge(required, {
     gateway: { tls: { existingSecret: "", cert: pem("CERTIFICATE"), key: pem("PRIVATE KEY") } },
     grpc: { tls: { gateway: { existingSecret: "", ...tlsFiles }, matching: { existingSecret: "", ...tlsFiles }, auth: { existingSecret: "", ...tlsFiles } } },
     auth: { keySecret: { existingSecret: "", files: { "prod-1.pub.pem": pem("PUBLIC KEY") } } },
+    redis: { auth: { existingSecret: "", password: "placeholder-not-a-real-password" } },
   }),
   // TLS off: a TLS-terminating proxy in front, plaintext gRPC, no HPA.
   "tls off": merge(required, {
@@ -48,9 +51,21 @@ export const scenarios = {
     grpc: { insecure: true },
   }),
   "serviceMonitor on": merge(required, { serviceMonitor: { enabled: true } }),
-  // Cluster mode: Redis behind Sentinel, a password from a Secret.
-  "cluster": merge(required, {
+  // One replica alone, no Redis (the embedded mode).
+  "alone": merge(required, { matching: { replicas: 1, cluster: { enabled: false } } }),
+  // The chart's Redis behind Sentinel: three nodes, a Sentinel beside each.
+  "sentinel": merge(required, { redis: { sentinel: { enabled: true } } }),
+  // An external Redis, its ACL user and password from an existing Secret.
+  "external redis": merge(required, {
+    redis: { enabled: false, auth: { existingSecret: "" } },
+    matching: { cluster: { redis: "redis.example.internal:6380", user: "matching", passwordSecret: { name: "ext-redis", key: "pw" } } },
+    networkPolicy: { externalRedis: { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }] } },
+  }),
+  // External Sentinels, their primaries on a port of their own.
+  "external sentinels": merge(required, {
+    redis: { enabled: false, auth: { existingSecret: "" } },
     matching: { cluster: { sentinels: ["redis-0.redis:26379", "redis-1.redis:26379"], user: "matching", passwordSecret: { name: "redis-auth", key: "password" } } },
+    networkPolicy: { externalRedis: { ports: [26379, 6390] } },
   }),
   // Callers named: two gateways' identities, an internal service, an admin.
   "callers named": merge(required, {

@@ -156,3 +156,92 @@ data:
   {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+Cluster mode and where its Redis comes from. "signaling.cluster" and
+"signaling.redisDeployed" print "true" or nothing (use them in `if`).
+The chart's Redis: a StatefulSet <fullname>-redis whose pods are named
+through the headless Service <fullname>-redis-headless.
+*/}}
+{{- define "signaling.cluster" -}}
+{{- if .Values.matching.cluster.enabled }}true{{ end }}
+{{- end }}
+
+{{- define "signaling.redisDeployed" -}}
+{{- if and .Values.matching.cluster.enabled .Values.redis.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Refuses value sets that name no Redis, or two, or several lone replicas. */}}
+{{- define "signaling.checkCluster" -}}
+{{- $c := .Values.matching.cluster }}
+{{- if not $c.enabled }}
+{{- if ne (int64 .Values.matching.replicas) 1 }}
+{{- fail "matching.replicas must be 1 without matching.cluster.enabled: one replica alone owns every pairing" }}
+{{- end }}
+{{- else }}
+{{- $external := or $c.redis $c.sentinels }}
+{{- if and $c.redis $c.sentinels }}
+{{- fail "matching.cluster: give redis or sentinels, not both" }}
+{{- end }}
+{{- if and .Values.redis.enabled $external }}
+{{- fail "matching.cluster.redis/sentinels name an external Redis: set redis.enabled=false" }}
+{{- end }}
+{{- if not (or .Values.redis.enabled $external) }}
+{{- fail "matching.cluster.enabled needs Redis: redis.enabled=true, or an external one in matching.cluster.redis or matching.cluster.sentinels" }}
+{{- end }}
+{{- if and .Values.redis.enabled (not .Values.redis.auth.existingSecret) (not .Values.redis.auth.password) }}
+{{- fail "redis.auth.existingSecret or redis.auth.password is required" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "signaling.redisHeadless" -}}
+{{ include "signaling.fullname" . }}-redis-headless
+{{- end }}
+
+{{/* DNS name of the chart's Redis pod number .i; call with (dict "root" $ "i" N). */}}
+{{- define "signaling.redisPodHost" -}}
+{{ include "signaling.fullname" .root }}-redis-{{ .i }}.{{ include "signaling.redisHeadless" .root }}.{{ .root.Release.Namespace }}.svc.{{ .root.Values.clusterDomain }}
+{{- end }}
+
+{{/* Redis nodes of the chart: one, or sentinel.replicas. */}}
+{{- define "signaling.redisReplicas" -}}
+{{- if .Values.redis.sentinel.enabled }}{{ .Values.redis.sentinel.replicas | int64 }}{{ else }}1{{ end }}
+{{- end }}
+
+{{/* The Secret holding the chart's Redis password, and its key. */}}
+{{- define "signaling.redisSecretName" -}}
+{{- if .Values.redis.auth.existingSecret }}{{ .Values.redis.auth.existingSecret }}{{ else }}{{ include "signaling.fullname" . }}-redis{{ end }}
+{{- end }}
+
+{{/*
+Matching's Redis settings as a dict: redis (host:port or ""), sentinels
+(list), master, user, secret and key of the password ("" secret: none).
+*/}}
+{{- define "signaling.redisClient" -}}
+{{- $c := .Values.matching.cluster }}
+{{- if .Values.redis.enabled }}
+{{- $sentinels := list }}
+{{- $redis := "" }}
+{{- if .Values.redis.sentinel.enabled }}
+{{- range $i := until (int (include "signaling.redisReplicas" .)) }}
+{{- $sentinels = append $sentinels (printf "%s:%d" (include "signaling.redisPodHost" (dict "root" $ "i" $i)) ($.Values.redis.sentinel.port | int64)) }}
+{{- end }}
+{{- else }}
+{{- $redis = printf "%s-redis.%s.svc:%d" (include "signaling.fullname" .) .Release.Namespace (.Values.redis.port | int64) }}
+{{- end }}
+{{- toJson (dict "redis" $redis "sentinels" $sentinels "master" $c.master "user" "" "secret" (include "signaling.redisSecretName" .) "key" .Values.redis.auth.key) }}
+{{- else }}
+{{- toJson (dict "redis" $c.redis "sentinels" $c.sentinels "master" $c.master "user" $c.user "secret" $c.passwordSecret.name "key" $c.passwordSecret.key) }}
+{{- end }}
+{{- end }}
+
+{{/* What gateways dial: every ready replica (headless, re-resolved), or the one. */}}
+{{- define "signaling.matchingTarget" -}}
+{{- $fullname := include "signaling.fullname" . }}
+{{- $port := .Values.matching.port | int64 }}
+{{- if .Values.gateway.matchingTarget }}{{ .Values.gateway.matchingTarget }}
+{{- else if .Values.matching.cluster.enabled }}dns:///{{ $fullname }}-matching-headless.{{ .Release.Namespace }}.svc.{{ .Values.clusterDomain }}:{{ $port }}
+{{- else }}{{ $fullname }}-matching.{{ .Release.Namespace }}.svc:{{ $port }}
+{{- end }}
+{{- end }}
