@@ -23,7 +23,8 @@ const wanted = `signaling_gateway_connections signaling_gateway_connections_open
   signaling_matching_redis_seconds signaling_matching_redis_errors_total signaling_matching_lease_renewals_total
   signaling_matching_lease_live signaling_matching_membership_changes_total signaling_matching_reasserted_total
   signaling_matching_peer_calls_total signaling_matching_redirects_total signaling_matching_fenced_refusals_total
-  signaling_matching_evictions_total
+  signaling_matching_evictions_total signaling_gateway_matching_replicas_known signaling_gateway_matching_replicas_serving
+  signaling_gateway_matching_resolve_failures_total
   process_resident_memory_bytes process_open_fds process_cpu_seconds_total`.split(/\s+/);
 const metricNames = (expr) => [...expr.matchAll(/\b((?:signaling|process)_[a-z_]+?)(?:_bucket|_sum|_count)?\b(?=\s*[{\[)])/g)].map((m) => m[1]);
 
@@ -76,13 +77,14 @@ check("grafana: counters are rated, histograms charted over their buckets, gauge
     }
   });
 });
-check("grafana: a Cluster row charts the cluster metrics (ids per replica, Redis, leases, fencing, cross-replica, membership)", () => {
+check("grafana: a Cluster row charts the cluster metrics (ids per replica, Redis, leases, fencing, cross-replica, membership, the replicas gateways see)", () => {
   const cluster = exprs.filter((e) => rowOf(e.panel) === "Cluster");
   const used = new Set(cluster.flatMap((e) => metricNames(e.expr)));
   const want = ["signaling_matching_ids", "signaling_matching_redis_seconds", "signaling_matching_redis_errors_total",
     "signaling_matching_lease_renewals_total", "signaling_matching_lease_live", "signaling_matching_membership_changes_total",
     "signaling_matching_fenced_refusals_total", "signaling_matching_evictions_total", "signaling_matching_reasserted_total",
-    "signaling_matching_redirects_total", "signaling_matching_peer_calls_total"];
+    "signaling_matching_redirects_total", "signaling_matching_peer_calls_total", "signaling_gateway_matching_replicas_known",
+    "signaling_gateway_matching_replicas_serving", "signaling_gateway_matching_resolve_failures_total"];
   eq(want.filter((m) => !used.has(m)), [], "cluster metrics missing from the Cluster row");
   assert(cluster.some((e) => /sum by \(pod\) \(signaling_matching_ids\{/.test(e.expr)), "ids owned per replica (by pod)");
 });
