@@ -124,7 +124,9 @@ absl::Status Gateway::Impl::Init() {
   }
   auto pool =
       RelayPool::Create(options.matching_target, options.matching_tls, this,
-                        RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes});
+                        RelayLimits{options.relay_batch_bytes, options.relay_max_queue_bytes},
+                        RelayPoolOptions{options.matching_resolve_interval,
+                                         options.registry != nullptr ? &metrics : nullptr});
   if (!pool.ok()) return pool.status();
   relays = *std::move(pool);
 
