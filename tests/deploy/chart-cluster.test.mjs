@@ -166,12 +166,14 @@ check("chart's Redis (sentinel) runs: pod 1 replicates pod 0 with the password, 
       () => `the primary from the Sentinel, asked without a password as matching does (${sentinel.log()})`);
     const replicas = () => cli(s0, ["sentinel", "replicas", "signaling"], { auth: false });
     waitFor(() => replicas().includes(String(r1)), 20000, () => `the replica seen by the Sentinel (auth-pass) (${sentinel.log()})`);
-    // Pod 0 stopping: its preStop hands the primary over, and returns once it is a replica.
-    const prestop = cm.data["prestop.sh"].replaceAll("/secret/", `${p0.dir}/secret/`)
-      .replace("-p 6379 role", `-h 127.0.0.1 -p ${r0} role`).replace(/-h "\$host" -p 26379/, `-h 127.0.0.1 -p ${s0}`);
+    // Pod 0 stopping: its preStop hands the primary over, and returns once
+    // the Sentinel names the other (pod 0 is 127.0.0.1:r0 here).
+    const prestop = cm.data["prestop.sh"].replaceAll("/secret/", `${p0.dir}/secret/`).replace("port=6379", `port=${r0}`)
+      .replace(/^self=.*$/m, "self=127.0.0.1").replaceAll(/-h "\$host" -p 26379/g, `-h 127.0.0.1 -p ${s0}`);
     const out = run("sh", ["-c", prestop], { env: { PATH: process.env.PATH, POD_NAME: "sig-signaling-redis-0", POD_NAMESPACE: "signaling" }, timeout: 30000 });
     eq(out.status, 0, `prestop.sh: ${out.stdout}${out.stderr}`);
-    eq([cli(r0, ["role"]).split("\n")[0], cli(r1, ["role"]).split("\n")[0]], ["slave", "master"], "roles after pod 0's preStop");
+    eq([cli(s0, ["sentinel", "get-master-addr-by-name", "signaling"], { auth: false }), cli(r1, ["role"]).split("\n")[0]],
+      [`127.0.0.1\n${r1}`, "master"], "the primary after pod 0's preStop");
   } finally { stopAll(); }
 });
 
