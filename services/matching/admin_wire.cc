@@ -1,6 +1,8 @@
 // The engine's views in the admin API's wire form; see admin_wire.h.
 #include "services/matching/admin_wire.h"
 
+#include <algorithm>
+
 #include "google/protobuf/util/time_util.h"
 
 namespace signaling::matching {
@@ -8,6 +10,12 @@ namespace {
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+template <typename T>
+void SortByReplica(std::vector<ReplicaAnswer<T>>& answers) {
+  std::stable_sort(answers.begin(), answers.end(),
+                   [](const auto& a, const auto& b) { return a.replica < b.replica; });
 }
 
 }  // namespace
@@ -44,6 +52,54 @@ std::vector<v1::SessionInfo> ToWire(const std::vector<SessionView>& sessions) {
   wire.reserve(sessions.size());
   for (const SessionView& s : sessions) wire.push_back(ToWire(s));
   return wire;
+}
+
+v1::ListSessionsResponse ToWireList(const std::vector<SessionView>& sessions) {
+  v1::ListSessionsResponse wire;
+  for (const SessionView& s : sessions) *wire.add_sessions() = ToWire(s);
+  return wire;
+}
+
+v1::ListSessionsResponse MergeSessions(
+    std::vector<ReplicaAnswer<v1::ListSessionsResponse>> answers) {
+  SortByReplica(answers);
+  v1::ListSessionsResponse merged;
+  for (auto& [replica, answer] : answers) {
+    if (!answer.has_value()) {
+      merged.add_unreachable(replica);
+      continue;
+    }
+    for (v1::SessionInfo& session : *answer->mutable_sessions()) {
+      session.set_replica(replica);
+      *merged.add_sessions() = std::move(session);
+    }
+  }
+  return merged;
+}
+
+v1::Stats SumStats(std::vector<ReplicaAnswer<v1::Stats>> answers) {
+  SortByReplica(answers);
+  v1::Stats sum;
+  for (auto& [replica, answer] : answers) {
+    if (!answer.has_value()) {
+      sum.add_unreachable(replica);
+      continue;
+    }
+    const v1::Stats& s = *answer;
+    sum.set_sessions(sum.sessions() + s.sessions());
+    sum.set_ids(sum.ids() + s.ids());
+    sum.set_pairings(sum.pairings() + s.pairings());
+    sum.set_waiting_offerers(sum.waiting_offerers() + s.waiting_offerers());
+    sum.set_pending_verifications(sum.pending_verifications() + s.pending_verifications());
+    sum.set_timers(sum.timers() + s.timers());
+    v1::ReplicaStats* own = sum.add_replicas();
+    own->set_replica(replica);
+    *own->mutable_stats() = std::move(*answer);
+    // A replica's own figures, not nested cluster figures.
+    own->mutable_stats()->clear_replicas();
+    own->mutable_stats()->clear_unreachable();
+  }
+  return sum;
 }
 
 }  // namespace signaling::matching

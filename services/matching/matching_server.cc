@@ -39,7 +39,9 @@ class MatchingServer::Impl {
     router_ = std::make_unique<SessionRouter>(
         SessionRouterOptions{options_.limits, options_.verify_deadline, kShutdownReconnectMs},
         &clock_, verifier_.get(), nullptr, link_.get());
-    auto service = MatchingService::Start(options_, router_.get(), &metrics_);
+    // Cluster mode: the admin API answers for every replica.
+    auto service = MatchingService::Start(options_, router_.get(), &metrics_,
+                                          AdminCluster{directory_.get(), peers_.get()});
     if (!service.ok()) return service.status();
     service_ = *std::move(service);
     if (link_ != nullptr) {

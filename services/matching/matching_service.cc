@@ -14,23 +14,24 @@ namespace signaling::matching {
 
 MatchingService::MatchingService(const MatchingServerOptions& options,
                                  std::unique_ptr<CallerGuard> guard, SessionRouter* router,
-                                 MatchingMetrics* metrics)
+                                 MatchingMetrics* metrics, AdminCluster admin_cluster)
     : guard_(std::move(guard)),
       router_(router),
       metrics_(metrics),
       relay_batch_bytes_(options.relay_batch_bytes),
       max_stream_queue_bytes_(options.max_stream_queue_bytes),
-      admin_(guard_.get(), router),
+      admin_(guard_.get(), router, admin_cluster),
       peer_(guard_.get(), router) {}
 
 absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
-    const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics) {
+    const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics,
+    AdminCluster admin_cluster) {
   auto credentials = net::ServerCredentials(options.server_tls);
   if (!credentials.ok()) return credentials.status();
   auto guard = CallerGuard::Create(options.callers, options.server_tls, options.registry);
   if (!guard.ok()) return guard.status();
   std::unique_ptr<MatchingService> service(
-      new MatchingService(options, *std::move(guard), router, metrics));
+      new MatchingService(options, *std::move(guard), router, metrics, admin_cluster));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &service->port_);

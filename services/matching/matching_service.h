@@ -24,9 +24,11 @@ namespace signaling::matching {
 class MatchingService final : public v1::Matching::CallbackService {
  public:
   // Listens on options.listen and starts serving (health SERVING).
-  // `router` and `metrics` must outlive the service.
+  // `router`, `metrics` and the admin API's cluster pieces (cluster mode:
+  // it answers for every replica) must outlive the service.
   static absl::StatusOr<std::unique_ptr<MatchingService>> Start(
-      const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics);
+      const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics,
+      AdminCluster admin_cluster = {});
 
   grpc::ServerBidiReactor<v1::RelayUp, v1::RelayDown>* Relay(
       grpc::CallbackServerContext* context) override;
@@ -42,7 +44,7 @@ class MatchingService final : public v1::Matching::CallbackService {
 
  private:
   MatchingService(const MatchingServerOptions& options, std::unique_ptr<CallerGuard> guard,
-                  SessionRouter* router, MatchingMetrics* metrics);
+                  SessionRouter* router, MatchingMetrics* metrics, AdminCluster admin_cluster);
 
   const std::unique_ptr<CallerGuard> guard_;
   SessionRouter* const router_;

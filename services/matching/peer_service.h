@@ -1,7 +1,10 @@
 // Cluster mode: the MatchingPeer service, what the other replicas tell this
 // one (a newer claim there evicts a holder here; an acceptor joined there
-// for which offerers wait here). Each handler begins with the caller's
-// authorization (--peer_identities), then hands the call to the router.
+// for which offerers wait here) and ask of it for the admin API's fan-out
+// (this replica's own sessions, counts and disconnections, from its router
+// only: a fan-out is never passed on). Each handler begins with the
+// caller's authorization (--peer_identities), then hands the call to the
+// router.
 #ifndef SERVICES_MATCHING_PEER_SERVICE_H_
 #define SERVICES_MATCHING_PEER_SERVICE_H_
 
@@ -23,6 +26,15 @@ class PeerService final : public v1::MatchingPeer::CallbackService {
   grpc::ServerUnaryReactor* AcceptorArrived(grpc::CallbackServerContext* context,
                                             const v1::AcceptorArrivedRequest* request,
                                             v1::AcceptorArrivedResponse* response) override;
+  grpc::ServerUnaryReactor* PeerListSessions(grpc::CallbackServerContext* context,
+                                             const v1::ListSessionsRequest* request,
+                                             v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* PeerGetStats(grpc::CallbackServerContext* context,
+                                         const v1::StatsRequest* request,
+                                         v1::Stats* response) override;
+  grpc::ServerUnaryReactor* PeerDisconnect(grpc::CallbackServerContext* context,
+                                           const v1::DisconnectPeerRequest* request,
+                                           v1::DisconnectPeerResponse* response) override;
 
  private:
   CallerGuard* const guard_;

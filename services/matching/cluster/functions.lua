@@ -10,6 +10,9 @@
 --              the end of their wait (unix ms); expires with the last wait
 --   P fence    the fencing counter: INCR for every claim, never reset
 --   P m:<rep>  "<epoch> <state>": a replica's membership; PX its own lease
+--   P members  zset of replica names scored by the end of their membership's
+--              lease (unix ms): the index that lists the members without
+--              scanning the keyspace; m:<rep> stays the truth
 --   P epochs   INCR: every replica start takes a new epoch, never reused
 --   P gen      the data's generation: random, written when the data begins
 --   P barrier  present (PX) while the replicas re-assert after data loss
@@ -30,12 +33,15 @@ local function write(key, sub, rep, ep, sess, fence, ttl)
   redis.call('PEXPIRE', key, ttl)
 end
 
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 -- The replicas whose offerers still wait for the id, and the note removed:
 -- they are told where the id is now.
 local function take_waiters(key)
-  local t = redis.call('TIME')
-  local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local waiting = redis.call('ZRANGEBYSCORE', key, now_ms, '+inf')
+  local waiting = redis.call('ZRANGEBYSCORE', key, now_ms(), '+inf')
   redis.call('DEL', key)
   return waiting
 end
@@ -128,7 +134,9 @@ local function reassert(keys, args)
   return {'OK'}
 end
 
--- member(KEYS: m:<rep>; ARGV: epoch, state, ttl_ms): a replica's heartbeat.
+-- member(KEYS: m:<rep>[, members]; ARGV: epoch, state, ttl_ms[, rep]): a
+-- replica's heartbeat; with the index key, the replica is listed there until
+-- its lease ends.
 --   {'OK'}, or {'SUPERSEDED', epoch} when a newer start of the same replica
 --   (a higher epoch under the same name) has taken the name over
 local function member(keys, args)
@@ -138,14 +146,38 @@ local function member(keys, args)
     if current ~= nil and current > tonumber(args[1]) then return {'SUPERSEDED', current} end
   end
   redis.call('SET', keys[1], args[1] .. ' ' .. args[2], 'PX', args[3])
+  if keys[2] then redis.call('ZADD', keys[2], now_ms() + tonumber(args[3]), args[4]) end
   return {'OK'}
 end
 
--- leave(KEYS: m:<rep>; ARGV: epoch): deletes the membership if it is ours
+-- leave(KEYS: m:<rep>[, members]; ARGV: epoch[, rep]): deletes the
+-- membership, and its index entry, if it is ours
 local function leave(keys, args)
   local m = redis.call('GET', keys[1])
-  if m and string.match(m, '^(%d+)') == args[1] then redis.call('DEL', keys[1]) end
+  if m and string.match(m, '^(%d+)') == args[1] then
+    redis.call('DEL', keys[1])
+    if keys[2] then redis.call('ZREM', keys[2], args[2]) end
+  end
   return {'OK'}
+end
+
+-- members(KEYS: members; ARGV: prefix): the live replicas, O(members).
+--   {'OK', rep, state, rep, state, ...}
+-- Entries whose lease ended, or whose membership is gone (Redis lost it,
+-- say), are pruned on the way; a replica that heartbeats is listed again.
+local function members(keys, args)
+  redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', '(' .. now_ms())
+  local out = {'OK'}
+  for _, rep in ipairs(redis.call('ZRANGE', keys[1], 0, -1)) do
+    local m = redis.call('GET', args[1] .. 'm:' .. rep)
+    if m then
+      table.insert(out, rep)
+      table.insert(out, string.match(m, '^%d+ (.*)$') or '')
+    else
+      redis.call('ZREM', keys[1], rep)
+    end
+  end
+  return out
 end
 
 -- generation(KEYS: gen, barrier; ARGV: known, proposed, barrier_ms)
@@ -173,6 +205,7 @@ end
 redis.register_function('signaling_generation', generation)
 redis.register_function('signaling_member', member)
 redis.register_function('signaling_leave', leave)
+redis.register_function('signaling_members', members)
 redis.register_function('signaling_claim', claim)
 redis.register_function('signaling_lookup', lookup)
 redis.register_function('signaling_release', release)

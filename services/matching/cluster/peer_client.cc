@@ -1,4 +1,4 @@
-// Sent-and-forgotten calls to the other replicas; see peer_client.h.
+// Calls to the other replicas; see peer_client.h.
 #include "services/matching/cluster/peer_client.h"
 
 #include <chrono>
@@ -81,6 +81,62 @@ void PeerClient::TellArrived(const std::string& replica, const std::string& id,
                                                delete call;
                                                CallDone();
                                              });
+}
+
+template <typename Request, typename Response, typename Start>
+void PeerClient::Ask(const char* rpc, const std::string& replica, absl::Time deadline,
+                     Request request, Done<Response> done, Start start) {
+  auto* call = new Call<Request, Response>();
+  call->context.set_deadline(absl::ToChronoTime(deadline));
+  call->request = std::move(request);
+  start(StubFor(replica)->async(), call,
+        [this, call, rpc, replica, done = std::move(done)](grpc::Status status) {
+          metrics_->PeerCall(rpc, status.ok());
+          LogFailure("admin call", replica, status);
+          if (status.ok()) {
+            done(std::move(call->response));
+          } else {
+            // gRPC's codes are absl's, number for number.
+            done(absl::Status(
+                static_cast<absl::StatusCode>(status.error_code()),
+                absl::StrCat(rpc, " to replica ", replica, ": ", status.error_message())));
+          }
+          delete call;
+          CallDone();
+        });
+}
+
+void PeerClient::ListSessions(const std::string& replica, absl::Time deadline,
+                              Done<v1::ListSessionsResponse> done) {
+  Ask<v1::ListSessionsRequest, v1::ListSessionsResponse>(
+      "PeerListSessions", replica, deadline, {}, std::move(done),
+      [](auto* async, auto* call, auto callback) {
+        async->PeerListSessions(&call->context, &call->request, &call->response,
+                                std::move(callback));
+      });
+}
+
+void PeerClient::GetStats(const std::string& replica, absl::Time deadline, Done<v1::Stats> done) {
+  Ask<v1::StatsRequest, v1::Stats>("PeerGetStats", replica, deadline, {}, std::move(done),
+                                   [](auto* async, auto* call, auto callback) {
+                                     async->PeerGetStats(&call->context, &call->request,
+                                                         &call->response, std::move(callback));
+                                   });
+}
+
+void PeerClient::Disconnect(const std::string& replica, const std::string& id, absl::Time deadline,
+                            Done<bool> done) {
+  v1::DisconnectPeerRequest request;
+  request.set_peer_id(id);
+  Ask<v1::DisconnectPeerRequest, v1::DisconnectPeerResponse>(
+      "PeerDisconnect", replica, deadline, std::move(request),
+      [done = std::move(done)](absl::StatusOr<v1::DisconnectPeerResponse> answer) {
+        if (!answer.ok()) return done(answer.status());
+        done(answer->disconnected());
+      },
+      [](auto* async, auto* call, auto callback) {
+        async->PeerDisconnect(&call->context, &call->request, &call->response, std::move(callback));
+      });
 }
 
 }  // namespace signaling::matching

@@ -2,6 +2,7 @@
 // redis_directory.h and functions.lua.
 #include "services/matching/cluster/redis_directory.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -59,6 +60,14 @@ std::string RedisDirectory::WaitKey(const std::string& id) const {
   return absl::StrCat(options_.key_prefix, "w:{", id, "}");
 }
 
+std::string RedisDirectory::MemberKey() const {
+  return absl::StrCat(options_.key_prefix, "m:", replica());
+}
+
+std::string RedisDirectory::MembersKey() const {
+  return absl::StrCat(options_.key_prefix, "members");
+}
+
 void RedisDirectory::Call(redis::Command command, absl::Time deadline,
                           std::function<void(absl::StatusOr<Reply>)> parse) {
   client_->Submit(
@@ -105,8 +114,8 @@ void RedisDirectory::NewEpoch(absl::Time deadline, Done<uint64_t> done) {
 
 void RedisDirectory::Heartbeat(uint64_t epoch, const std::string& state, absl::Duration lease,
                                absl::Time deadline, Done<bool> done) {
-  Call({"FCALL", "signaling_member", "1", absl::StrCat(options_.key_prefix, "m:", replica()),
-        absl::StrCat(epoch), state, Ms(lease)},
+  Call({"FCALL", "signaling_member", "2", MemberKey(), MembersKey(), absl::StrCat(epoch), state,
+        Ms(lease), replica()},
        deadline, [done = std::move(done)](absl::StatusOr<Reply> reply) {
          if (!reply.ok()) return done(reply.status());
          const std::string verdict = Verdict(*reply);
@@ -116,11 +125,27 @@ void RedisDirectory::Heartbeat(uint64_t epoch, const std::string& state, absl::D
 }
 
 void RedisDirectory::Leave(uint64_t epoch, absl::Time deadline, Done<bool> done) {
-  Call({"FCALL", "signaling_leave", "1", absl::StrCat(options_.key_prefix, "m:", replica()),
-        absl::StrCat(epoch)},
+  Call({"FCALL", "signaling_leave", "2", MemberKey(), MembersKey(), absl::StrCat(epoch), replica()},
        deadline, [done = std::move(done)](absl::StatusOr<Reply> reply) {
          if (!reply.ok()) return done(reply.status());
          done(Verdict(*reply) == "OK");
+       });
+}
+
+void RedisDirectory::Members(absl::Time deadline, Done<std::vector<Member>> done) {
+  Call({"FCALL", "signaling_members", "1", MembersKey(), options_.key_prefix}, deadline,
+       [done = std::move(done)](absl::StatusOr<Reply> reply) {
+         if (!reply.ok()) return done(reply.status());
+         const auto& e = reply->elements;
+         if (Verdict(*reply) != "OK" || e.size() % 2 != 1) return done(Unexpected(*reply));
+         std::vector<Member> members;
+         for (size_t i = 1; i + 1 < e.size(); i += 2) {
+           members.push_back({e[i].AsString(), e[i + 1].AsString()});
+         }
+         // Redis ranks them by lease: name order is stable for callers.
+         std::sort(members.begin(), members.end(),
+                   [](const Member& a, const Member& b) { return a.replica < b.replica; });
+         done(std::move(members));
        });
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -31,6 +32,14 @@ struct ReassertResult {
   bool kept = false;                // we hold the id (again)
   std::optional<Holder> displaced;  // kept over a live holder with a lower fence: close it
   std::optional<Holder> winner;     // not kept: a live holder with a higher fence
+};
+
+// A live replica of the directory: its name (advertised address) and the
+// state of its last heartbeat ("SERVING" or "DRAINING").
+struct Member {
+  std::string replica;
+  std::string state;
+  bool operator==(const Member&) const = default;
 };
 
 struct RedisDirectoryOptions {
@@ -66,6 +75,10 @@ class RedisDirectory {
   void Heartbeat(uint64_t epoch, const std::string& state, absl::Duration lease,
                  absl::Time deadline, Done<bool> done);
   void Leave(uint64_t epoch, absl::Time deadline, Done<bool> done);
+  // The replicas whose membership is live now, this one included when it
+  // is, in name order; O(members) in Redis (an index kept by Heartbeat and
+  // Leave, never a scan of the keyspace).
+  void Members(absl::Time deadline, Done<std::vector<Member>> done);
 
   void Claim(const std::string& id, const std::string& subject, const std::string& session,
              uint64_t epoch, absl::Duration lease, absl::Time deadline, Done<ClaimResult> done);
@@ -88,6 +101,8 @@ class RedisDirectory {
  private:
   std::string IdKey(const std::string& id) const;
   std::string WaitKey(const std::string& id) const;
+  std::string MemberKey() const;
+  std::string MembersKey() const;
   // Runs one FCALL and hands its array answer to `parse`.
   void Call(redis::Command command, absl::Time deadline,
             std::function<void(absl::StatusOr<redis::Reply>)> parse);

@@ -2,7 +2,8 @@
 // real redis-server: claim, replace, ID_TAKEN, release and renew guarded by
 // the fence, holders freed when their replica's membership lapses or a new
 // start of it takes its name, re-assertion after data loss (the highest
-// fence wins), the generation check and its barrier, and Redis gone.
+// fence wins), the generation check and its barrier, the list of live
+// members (its index pruned as leases end), and Redis gone.
 #include "services/matching/cluster/redis_directory.h"
 
 #include <memory>
@@ -85,6 +86,12 @@ struct Replica {
                                                                      absl::Duration barrier) {
     return Await<std::pair<Generation, std::string>>(
         [&](auto done) { directory->CheckGeneration(known, barrier, Soon(), done); });
+  }
+
+  std::vector<Member> Members() {
+    auto members = Await<std::vector<Member>>([&](auto done) { directory->Members(Soon(), done); });
+    EXPECT_TRUE(members.ok()) << members.status();
+    return members.ok() ? *members : std::vector<Member>{};
   }
 
   std::unique_ptr<redis::Client> client;
@@ -213,6 +220,39 @@ TEST_F(RedisDirectoryTest, LeaveDeletesOnlyOurOwnMembership) {
   EXPECT_FALSE(b_->Lookup("kiosk-7").has_value());
 }
 
+TEST_F(RedisDirectoryTest, MembersAreTheLiveReplicasWithTheirStateAndTheIndexIsPruned) {
+  const Member a{"10.0.0.1:7001", "SERVING"}, b{"10.0.0.2:7001", "SERVING"};
+  EXPECT_EQ(a_->Members(), (std::vector<Member>{a, b}));
+  Replica c(server_, "10.0.0.3:7001");
+  ASSERT_TRUE(*Await<bool>(
+      [&](auto done) { b_->directory->Heartbeat(b_->epoch, "DRAINING", kLease, Soon(), done); }));
+  EXPECT_EQ(a_->Members(),
+            (std::vector<Member>{a, {b.replica, "DRAINING"}, {c.directory->replica(), "SERVING"}}));
+
+  // c's lease lapses: gone from the list, and from the index.
+  ASSERT_TRUE(c.Heartbeat(absl::Milliseconds(200)));
+  ASSERT_TRUE(WaitFor([&] { return a_->Members().size() == 2; }, absl::Seconds(5)));
+  EXPECT_EQ(server_.Cli({"ZCARD", "t:members"}), "2");
+  // b leaves: at once.
+  ASSERT_TRUE(*Await<bool>([&](auto done) { b_->directory->Leave(b_->epoch, Soon(), done); }));
+  EXPECT_EQ(a_->Members(), (std::vector<Member>{a}));
+  EXPECT_EQ(server_.Cli({"ZCARD", "t:members"}), "1");
+  // A membership gone while its index entry stayed (deleted by hand here)
+  // is not listed, and the entry goes.
+  ASSERT_EQ(server_.Cli({"DEL", "t:m:10.0.0.1:7001"}), "1");
+  EXPECT_TRUE(a_->Members().empty());
+  EXPECT_EQ(server_.Cli({"ZCARD", "t:members"}), "0");
+}
+
+TEST_F(RedisDirectoryTest, MembersComeBackWithTheirHeartbeatsAfterDataLoss) {
+  ASSERT_EQ(server_.Cli({"FLUSHALL"}), "OK");
+  EXPECT_TRUE(a_->Members().empty());
+  ASSERT_TRUE(a_->Heartbeat(kLease));
+  ASSERT_TRUE(b_->Heartbeat(kLease));
+  EXPECT_EQ(b_->Members(),
+            (std::vector<Member>{{"10.0.0.1:7001", "SERVING"}, {"10.0.0.2:7001", "SERVING"}}));
+}
+
 TEST_F(RedisDirectoryTest, ReassertionAfterDataLossTheHighestFenceWins) {
   auto old_claim = a_->Claim("kiosk-7", "alice", "s1");
   auto new_claim = b_->Claim("kiosk-7", "alice", "s2");  // replaced a's
@@ -291,6 +331,9 @@ TEST_F(RedisDirectoryTest, RedisGoneIsUnavailableWithinTheDeadline) {
   });
   EXPECT_EQ(claim.status().code(), absl::StatusCode::kUnavailable) << claim.status();
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  auto members = Await<std::vector<Member>>(
+      [&](auto done) { a_->directory->Members(absl::Now() + absl::Milliseconds(300), done); });
+  EXPECT_EQ(members.status().code(), absl::StatusCode::kUnavailable) << members.status();
 }
 
 }  // namespace
