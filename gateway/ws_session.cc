@@ -1,6 +1,8 @@
 // A client's WebSocket connection; see ws_session.h.
 #include "gateway/ws_session.h"
 
+#include <chrono>
+
 #include "common/codec/codec.h"
 #include "common/log/log.h"
 #include "common/protocol/close_code.h"
@@ -20,12 +22,6 @@ constexpr double kControlBurst = 20;
 // Read sizes: the first piece of a message, and the pieces after it.
 constexpr size_t kFirstReadBytes = 256;
 constexpr size_t kNextReadBytes = 16 * 1024;
-
-// The gateway's logger, looked up once (log::Get takes a lock).
-spdlog::logger& Log() {
-  static const auto* logger = new std::shared_ptr<spdlog::logger>(log::Get("gateway"));
-  return **logger;
-}
 
 bool IsNormalEnd(const beast::error_code& ec) {
   return ec == websocket::error::closed || ec == asio::error::operation_aborted ||
@@ -97,16 +93,12 @@ void WsSession<NextLayer>::OnAccept(beast::error_code ec) {
   accepted_ = true;
   gateway_->Register(conn_, this->shared_from_this());
   gateway_->metrics.Opened();
-  if (Log().should_log(spdlog::level::debug)) {
-    log::Event(Log(), spdlog::level::debug, "session.opened",
-               {{"conn", conn_},
-                {"ip", log::RedactIp(client_ip_)},
-                {"transport", subprotocol_ == Subprotocol::kProto ? "proto" : "json"}});
-  }
+  const char* transport = subprotocol_ == Subprotocol::kProto ? "proto" : "json";
+  session_log_.Opened(conn_, client_ip_, transport);
   v1::ConnectionInfo info;
   info.set_client_ip(client_ip_);
   info.set_bearer_token(std::move(bearer_));
-  info.set_transport(subprotocol_ == Subprotocol::kProto ? "proto" : "json");
+  info.set_transport(transport);
   bearer_.clear();
   const bool opened = replica_.Open(*gateway_->relays, conn_, std::move(info));
   DoRead();
@@ -166,7 +158,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
     RefuseMalformed(std::string(message.status().message()));
   } else {
     gateway_->metrics.MessageIn();
-    ++messages_in_;
+    session_log_.MessageIn();
     replica_.Send(conn_, *std::move(message));
   }
   DoRead();
@@ -175,11 +167,7 @@ void WsSession<NextLayer>::OnRead(beast::error_code ec, std::size_t) {
 template <class NextLayer>
 void WsSession<NextLayer>::RefuseMalformed(const std::string& why) {
   gateway_->metrics.Invalid();
-  if (log::ShouldLog("invalid-message")) {
-    log::Event(
-        Log(), spdlog::level::info, "session.refused",
-        {{"conn", conn_}, {"session", session_tag_}, {"code", "INVALID_MESSAGE"}, {"reason", why}});
-  }
+  session_log_.Refused(conn_, why);
   v1::ServerMessage error;
   error.mutable_error()->set_code(v1::Error::INVALID_MESSAGE);
   error.mutable_error()->set_message(why);
@@ -243,14 +231,7 @@ void WsSession<NextLayer>::DeliverFromMatching(const v1::ServerMessage& message)
     return;
   }
   replica_.Observe(message);  // what was kept for a redirect may go
-  if (message.has_joined()) {
-    // The same tag as on matching's lines for this session.
-    session_tag_ = log::Redact(message.joined().session_id());
-    log::Event(Log(), spdlog::level::debug, "session.joined",
-               {{"conn", conn_},
-                {"session", session_tag_},
-                {"role", v1::Role_Name(message.joined().role())}});
-  }
+  if (message.has_joined()) session_log_.Joined(conn_, message.joined());
   Deliver(message);
 }
 
@@ -281,7 +262,7 @@ void WsSession<NextLayer>::PostKill() {
 template <class NextLayer>
 void WsSession<NextLayer>::Deliver(const v1::ServerMessage& message) {
   gateway_->metrics.MessageOut();
-  ++messages_out_;
+  session_log_.MessageOut();
   if (subprotocol_ == Subprotocol::kJson) {
     Enqueue(codec::EncodeServerJson(message), true);
   } else {
@@ -385,20 +366,11 @@ void WsSession<NextLayer>::End() {
     int code = close_started_ ? close_reason_.code : ws_.reason().code;
     if (code == 0) code = 1006;
     gateway_->metrics.Closed(code);
-    if (Log().should_log(spdlog::level::debug)) {
-      const std::string_view cause = close_started_ ? std::string_view(close_reason_.reason.data(),
-                                                                       close_reason_.reason.size())
-                                     : ws_.reason().code == 0 ? "connection lost"
-                                                              : "closed by the client";
-      log::Event(Log(), spdlog::level::debug, "session.ended",
-                 {{"conn", conn_},
-                  {"session", session_tag_},
-                  {"code", code},
-                  {"cause", cause},
-                  {"duration", absl::FromChrono(Clock::now() - opened_at_)},
-                  {"in", messages_in_},
-                  {"out", messages_out_}});
-    }
+    const std::string_view cause =
+        close_started_ ? std::string_view(close_reason_.reason.data(), close_reason_.reason.size())
+        : ws_.reason().code == 0 ? "connection lost"
+                                 : "closed by the client";
+    session_log_.Ended(conn_, code, cause);
   }
   idle_timer_.cancel();
   queue_.Drop();

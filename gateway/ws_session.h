@@ -7,7 +7,6 @@
 #ifndef GATEWAY_WS_SESSION_H_
 #define GATEWAY_WS_SESSION_H_
 
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +21,7 @@
 #include "gateway/keep_alive.h"
 #include "gateway/outbound_queue.h"
 #include "gateway/replica_route.h"
+#include "gateway/session_log.h"
 #include "gateway/upgrade_policy.h"
 #include "signaling/v1/matching.pb.h"
 #include "signaling/v1/signaling.pb.h"
@@ -108,12 +108,7 @@ class WsSession final : public Connection,
   boost::asio::steady_timer idle_timer_;
   KeepAlive keep_alive_;
   TokenBucket control_frames_;
-  // For the session.* log lines: when the connection opened, messages in
-  // and out, and the hashed session id once matching said joined.
-  std::chrono::steady_clock::time_point opened_at_ = std::chrono::steady_clock::now();
-  uint64_t messages_in_ = 0;
-  uint64_t messages_out_ = 0;
-  std::string session_tag_;
+  SessionLog session_log_;  // the session.* lines and what they report
 };
 
 }  // namespace signaling::gateway
