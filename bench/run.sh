@@ -1,77 +1,39 @@
 #!/usr/bin/env bash
 # Benchmarks our signaling services against PeerJS server 1.0.2 on loopback
-# and writes docs/benchmarks.md, docs/bench/results.json and docs/bench/*.png.
+# and writes docs/benchmarks.md, docs/bench/results.json and docs/bench/*.png;
+# then runs bench/cluster.sh (docs/bench/cluster.{json,md}).
 # Sizes (env): IDLE_SIZES ("10000 50000 100000"), IDLE_HOLD_S (5), PAIR_RATE (50),
 # PAIR_RAMP ("25 50 100 200 400 600 800 1000 1200 1600 2000 2400 3200"), STEP_S (4), RELAY_PAIRS (1000),
 # RELAY_RAMP ("2000 4000 8000 12000 16000 24000 32000 40000"), LAT_PAIRS (10),
 # LAT_RATE (200), CHURN_C (16), DUR_S (5), LG_THREADS (2), JOBS (2).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+. "$(dirname "$0")/lib.sh"   # ROOT (the working directory), B, OUT, DOCS, LG, KEY, limits, start_*
 CMD="$0 $*"
 IDLE_SIZES=${IDLE_SIZES:-"10000 50000 100000"}; IDLE_HOLD_S=${IDLE_HOLD_S:-5}; PAIR_RATE=${PAIR_RATE:-50}
 PAIR_RAMP=${PAIR_RAMP:-"25 50 100 200 400 600 800 1000 1200 1600 2000 2400 3200"}; STEP_S=${STEP_S:-4}
 RELAY_PAIRS=${RELAY_PAIRS:-1000}; RELAY_RAMP=${RELAY_RAMP:-"2000 4000 8000 12000 16000 24000 32000 40000"}
 LAT_PAIRS=${LAT_PAIRS:-10}; LAT_RATE=${LAT_RATE:-200}; IDLE_SHARD=${IDLE_SHARD:-15000}; CHURN_C=${CHURN_C:-16}
-DUR_S=${DUR_S:-5}; LG_THREADS=${LG_THREADS:-2}; JOBS=${JOBS:-2}
+DUR_S=${DUR_S:-5}; LG_THREADS=${LG_THREADS:-2}
 ENV_LINE="IDLE_SIZES=\"$IDLE_SIZES\" IDLE_HOLD_S=$IDLE_HOLD_S PAIR_RATE=$PAIR_RATE PAIR_RAMP=\"$PAIR_RAMP\" STEP_S=$STEP_S RELAY_PAIRS=$RELAY_PAIRS RELAY_RAMP=\"$RELAY_RAMP\" LAT_PAIRS=$LAT_PAIRS LAT_RATE=$LAT_RATE IDLE_SHARD=$IDLE_SHARD CHURN_C=$CHURN_C DUR_S=$DUR_S LG_THREADS=$LG_THREADS"
 
-B="$ROOT/build-bench"
-OUT="$ROOT/bench/out"      # git-ignored scratch
-DOCS="$ROOT/docs/bench"
-mkdir -p "$OUT" "$DOCS"
-# 100,000 sessions need ~100k descriptors in the gateway and the loadgen each:
-# root may raise the hard limit (up to fs.nr_open); others get what they have.
-[ "$(id -u)" = 0 ] && ulimit -Hn "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
-ulimit -n "$(ulimit -Hn)" || true
-
-# Load-sized limits for our services: every protection stays on.
-RATE_PER_S=1000; RATE_BURST=2000; PER_IP=200000; MAX_CONN=200000; CANDS_PER_SESSION=10000
-LIMITS_NOTE="matching: --rate_per_second=$RATE_PER_S --rate_burst=$RATE_BURST --max_candidates_per_session=$CANDS_PER_SESSION; gateway: --max_connections_per_ip=$PER_IP --max_connections=$MAX_CONN (defaults 20/s, burst 50, 500 candidates, 1000 per IP, 100000 total)"
-
-echo "== build (Release) into $B"
-cmake -S "$ROOT" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIGNALING_TESTS=OFF >/dev/null
-ninja -C "$B" -j"$JOBS" signaling-gateway signaling-matching signaling-auth signaling-mint signaling-loadgen
-
+build_bench
 command -v gnuplot >/dev/null || { echo "== installing gnuplot-nox"; apt-get install -y gnuplot-nox >/dev/null; }
 if [ "$(node -p "require('$ROOT/bench/peerjs/node_modules/peer/package.json').version" 2>/dev/null)" != 1.0.2 ]; then
   echo "== npm install peer@1.0.2"
   npm install --prefix "$ROOT/bench/peerjs" peer@1.0.2 >/dev/null
 fi
 
-LG="$B/bench/signaling-loadgen"
-KEY="$OUT/dev.key"
-"$B/services/auth/signaling-mint" --generate_key "$KEY" --alg HS256
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 not up" >&2; return 1; }
-rss_kib() { local t=0 p; for p in $1; do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done; echo $t; }
-cpu_s() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "scale=2; $t / $(getconf CLK_TCK)" | bc; }
-
-PIDS=""; PORT=0; PORTS=()
+PORT=0; PORTS=()
 # start_ours [GATEWAYS]: auth, matching and GATEWAYS (1) gateway processes;
 # PORT is the first gateway's port, PORTS all of them.
 start_ours() {
-  local ap mp ga g i
-  ap=$(free_port); mp=$(free_port)
-  "$B/services/auth/signaling-auth" --listen "127.0.0.1:$ap" --key "dev:HS256:$KEY" --grpc_insecure \
-    --admin_port "$(free_port)" --log_level warn >"$OUT/auth.log" 2>&1 &
-  local a=$!
-  "$B/services/matching/signaling-matching" --listen "127.0.0.1:$mp" --auth_target "127.0.0.1:$ap" \
-    --grpc_insecure --rate_per_second $RATE_PER_S --rate_burst $RATE_BURST \
-    --max_candidates_per_session $CANDS_PER_SESSION --admin_port "$(free_port)" --log_level warn >"$OUT/matching.log" 2>&1 &
-  local m=$!
-  PIDS="$m $a"; PORTS=()
+  local i
+  PORTS=()
+  start_auth
+  start_matching "127.0.0.1:$(free_port)" matching
   for i in $(seq "${1:-1}"); do
-    PORT=$(free_port); ga=$(free_port)
-    "$B/gateway/signaling-gateway" --address 127.0.0.1 --port "$PORT" --matching_target "127.0.0.1:$mp" \
-      --grpc_insecure --dev_mode --max_connections_per_ip $PER_IP --max_connections $MAX_CONN \
-      --admin_port "$ga" --log_level warn >"$OUT/gateway$i.log" 2>&1 &
-    g=$!
-    PIDS="$g $PIDS"; PORTS+=("$PORT")
-    wait_port "$PORT"
-    # Ready = the Relay stream to matching is up; before that joins get UNAVAILABLE.
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ga/readyz" >/dev/null && break; sleep 0.1; done
+    start_gateway "$MATCHING_LISTEN" "gateway$i"
+    PORTS+=("$GW_PORT")
   done
   PORT=${PORTS[0]}
   sleep 0.3
@@ -82,13 +44,6 @@ start_peerjs() {
   PIDS="$!"
   wait_port "$PORT"; sleep 0.3
 }
-stop_servers() {
-  local p
-  for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-  for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-  PIDS=""
-}
-trap stop_servers EXIT
 
 RESULTS="$OUT/results.jsonl"; : >"$RESULTS"
 # run SYSTEM LABEL loadgen-args...: one loadgen run against fresh servers.
@@ -379,6 +334,10 @@ cat <<EOF
   the loadgen spreads its sockets over 8 loopback source addresses.
 
 What bounds each figure, with profiles, and what would lift it: [performance.md](performance.md).
+Two matching replicas against one (extra CPU and latency per pairing and per relayed message, offerers on the other replica): [bench/cluster.md](bench/cluster.md) (written by \`bench/cluster.sh\`, which \`bench/run.sh\` runs last).
 EOF
 } >"$MD"
 echo "== wrote $MD, $R, $DOCS/*.png"
+
+echo "== cluster: one replica vs two (bench/cluster.sh)"
+SKIP_BUILD=1 "$ROOT/bench/cluster.sh"

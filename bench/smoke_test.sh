@@ -2,7 +2,8 @@
 # CI smoke test of the load generator against the real services (seconds):
 #   smoke_test.sh LOADGEN GATEWAY MATCHING AUTH MINT
 # Starts the three services on free loopback ports, runs `pairing` at 20
-# pairs/s for 2 s and `relay` briefly, and asserts completed work and no errors.
+# pairs/s for 2 s and `relay` briefly, and asserts completed work and no errors;
+# then a tiny bench/cluster.sh on the same binaries (needs redis-server).
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: $0 LOADGEN GATEWAY MATCHING AUTH MINT" >&2; exit 2; }
 LG=$1 GW=$2 MATCH=$3 AUTH=$4 MINT=$5
@@ -52,3 +53,17 @@ R=$(timeout 20 "$LG" "${COMMON[@]}" --scenario relay --subprotocol proto --pairs
   --duration_s 1 --setup_timeout_s 5)
 check relay "$R" '.pairs_ready == 4 and .received > 0 and .errors == 0' \
   '{received, errors, p99_us: .one_way_latency_us.p99}'
+
+# bench/cluster.sh, tiny and on these binaries: two replicas and Redis, every
+# offerer moved to its acceptor's replica (the relay set-up is in order, so
+# all of them), and its report written.
+BUILD=$(cd "$(dirname "$LG")/.." && pwd)
+[ "$BUILD/gateway/signaling-gateway" -ef "$GW" ] || { echo "FAIL cluster: $GW is not in $BUILD" >&2; exit 1; }
+CL=$(BENCH_BUILD=$BUILD SKIP_BUILD=1 BENCH_OUT="$DIR/cluster" CLUSTER_DOCS="$DIR/cluster" CLUSTER_SETUPS=cross \
+  CLUSTER_PAIR_RATE=20 CLUSTER_DUR_S=1 CLUSTER_RELAY_PAIRS=10 CLUSTER_RELAY_RATE=100 CLUSTER_LAT_PAIRS=2 \
+  timeout 40 "$(dirname "$0")/cluster.sh" 2>&1) || { echo "FAIL cluster.sh" >&2; echo "$CL" >&2; exit 1; }
+check cluster "$(cat "$DIR/cluster/cluster.json")" \
+  '.summary.cross | .pairing.completed > 0 and .pairing.errors == 0 and .pairing.redirect_fraction > 0
+   and .relay.pairs_ready == 10 and .relay.redirect_fraction == 1 and .relay.errors == 0' \
+  '.summary.cross | {pairing_moved: .pairing.redirect_fraction, relay_moved: .relay.redirect_fraction}'
+grep -q '^| cross-replica relaying' "$DIR/cluster/cluster.md" || { echo "FAIL cluster: no report" >&2; exit 1; }

@@ -44,6 +44,8 @@ ABSL_FLAG(std::string, target, "signaling", "signaling | peerjs");
 ABSL_FLAG(std::string, scenario, "pairing", "idle | pairing | relay | churn");
 ABSL_FLAG(std::string, host, "127.0.0.1", "server address (loopback only)");
 ABSL_FLAG(int, port, 8443, "server port");
+ABSL_FLAG(int, offerer_port, 0,
+          "port the pairs' offerers connect to (another gateway); 0: --port");
 ABSL_FLAG(std::string, subprotocol, "json", "json | proto (signaling only)");
 ABSL_FLAG(std::string, key_file, "", "HS256 secret used to mint tokens (signaling only)");
 ABSL_FLAG(std::string, kid, "dev", "key id of --key_file");
@@ -62,6 +64,8 @@ ABSL_FLAG(double, setup_timeout_s, kParams.setup_timeout_s,
           "idle/relay: time allowed to set up sessions");
 ABSL_FLAG(std::string, hold_until_file, kParams.hold_until_file,
           "idle: the hold also ends once this file exists (several loadgens ending together)");
+ABSL_FLAG(int, setup_inflight, kParams.setup_inflight,
+          "relay: pairs negotiating at a time during the set-up (1: in order)");
 ABSL_FLAG(int, max_inflight, static_cast<int>(kParams.max_inflight),
           "pairing: in-flight pairs above which a start is dropped");
 ABSL_FLAG(std::vector<std::string>, server_pids, kParams.server_pids,
@@ -91,6 +95,7 @@ Params ParamsFromFlags() {
   p.concurrency = absl::GetFlag(FLAGS_concurrency);
   p.drain_s = absl::GetFlag(FLAGS_drain_s);
   p.setup_timeout_s = absl::GetFlag(FLAGS_setup_timeout_s);
+  p.setup_inflight = absl::GetFlag(FLAGS_setup_inflight);
   p.hold_until_file = absl::GetFlag(FLAGS_hold_until_file);
   p.max_inflight = absl::GetFlag(FLAGS_max_inflight);
   p.server_pids = absl::GetFlag(FLAGS_server_pids);
@@ -144,6 +149,10 @@ int Main() {
                   tokens.first, tokens.second);
   ClientOptions client;
   client.server = {host, static_cast<uint16_t>(absl::GetFlag(FLAGS_port))};
+  const int offerer_port = absl::GetFlag(FLAGS_offerer_port);
+  client.offerer_server = offerer_port > 0
+                              ? boost::asio::ip::tcp::endpoint{host, static_cast<uint16_t>(offerer_port)}
+                              : client.server;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_source_addresses)); ++i) {
     client.sources.push_back(boost::asio::ip::make_address_v4(absl::StrCat("127.0.0.", 2 + i)));
   }

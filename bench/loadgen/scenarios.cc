@@ -67,7 +67,9 @@ Window DriveRelay(const Params& params, Run& run, json* out) {
   Stopwatch clock;
   Window window;
   const int threads = static_cast<int>(run.workers.size());
-  // Set up `pairs` paired sessions, at most 64 negotiating at a time.
+  // Set up `pairs` paired sessions, at most `setup_inflight` negotiating at
+  // a time (1: one after the other, in order).
+  const int inflight = std::max(1, params.setup_inflight);
   for (int i = 0; i < params.pairs; ++i) {
     Worker* w = run.workers[i % threads].get();
     asio::post(w->ioc, [w] {
@@ -76,7 +78,8 @@ Window DriveRelay(const Params& params, Run& run, json* out) {
       w->live[key] = p;
       p->Start(NowNs());
     });
-    while (i - run.ready - run.setup_failed >= 64 && clock.Elapsed() < params.setup_timeout_s)
+    while (i + 1 - run.ready - run.setup_failed >= inflight &&
+           clock.Elapsed() < params.setup_timeout_s)
       SleepS(0.002);
   }
   while (run.ready + run.setup_failed < params.pairs && clock.Elapsed() < params.setup_timeout_s)

@@ -34,6 +34,7 @@ struct Params {
   int concurrency = 32;
   double drain_s = 5;
   double setup_timeout_s = 120;
+  int setup_inflight = 64;  // relay: pairs negotiating at a time during the set-up
   std::string hold_until_file;
   int64_t max_inflight = 20000;
   std::vector<std::string> server_pids;

@@ -38,7 +38,7 @@ std::shared_ptr<WsClient> Pair::Connect(bool is_acc, const std::string& id) {
   c->on_close = [weak, is_acc](const std::string& why) {
     if (auto p = weak.lock()) p->OnClose(is_acc, why);
   };
-  c->Start(w_->run->wire.Path(id));
+  c->Start(w_->run->wire.Path(id), !is_acc);
   return c;
 }
 

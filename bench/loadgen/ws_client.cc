@@ -16,7 +16,7 @@ namespace websocket = beast::websocket;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-void WsClient::Start(const std::string& path) {
+void WsClient::Start(const std::string& path, bool offerer) {
   auto& sock = beast::get_lowest_layer(ws_).socket();
   beast::error_code ec;
   sock.open(tcp::v4(), ec);
@@ -38,7 +38,7 @@ void WsClient::Start(const std::string& path) {
   path_ = path;
   beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
   beast::get_lowest_layer(ws_).async_connect(
-      options_.server, [self = shared_from_this()](beast::error_code ec) { self->OnConnect(ec); });
+      offerer ? options_.offerer_server : options_.server, [self = shared_from_this()](beast::error_code ec) { self->OnConnect(ec); });
 }
 
 void WsClient::Send(std::string data) {

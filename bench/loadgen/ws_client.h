@@ -24,6 +24,10 @@ namespace signaling::loadgen {
 // Shared by every connection of a run; outlives them.
 struct ClientOptions {
   boost::asio::ip::tcp::endpoint server;
+  // Where a pair's offerer connects: `server` unless set apart, so that a
+  // cluster bench can place acceptors and offerers through different
+  // gateways (bench/cluster.sh).
+  boost::asio::ip::tcp::endpoint offerer_server;
   // Local addresses to bind, used in turn (127.0.0.2 ...).
   std::vector<boost::asio::ip::address> sources;
   std::string subprotocol;  // Sec-WebSocket-Protocol; empty: none offered
@@ -40,9 +44,9 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   WsClient(boost::asio::io_context& ioc, ClientOptions& options)
       : ws_(ioc), options_(options) {}
 
-  // Connects and upgrades on `path`; failures arrive through on_close,
-  // never from inside Start.
-  void Start(const std::string& path);
+  // Connects (to options.offerer_server when `offerer`) and upgrades on
+  // `path`; failures arrive through on_close, never from inside Start.
+  void Start(const std::string& path, bool offerer = false);
   // Queues a message; sent once open, dropped after Close/Abort.
   void Send(std::string data);
   // Graceful close after the queued writes.
