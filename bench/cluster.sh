@@ -19,14 +19,15 @@
 # the matching side differs.
 # Env: CLUSTER_PAIR_RATE (200), CLUSTER_DUR_S (5), CLUSTER_RELAY_PAIRS (1000),
 # CLUSTER_RELAY_RATE (4000), CLUSTER_LAT_PAIRS (10), CLUSTER_LAT_RATE (200),
+# CLUSTER_REPEAT (3: every run, interleaved; the report takes medians),
 # CLUSTER_SETUPS ("one cross same"), CLUSTER_DOCS (docs/bench: where the
 # two files go), SKIP_BUILD, BENCH_BUILD, BENCH_OUT, JOBS (bench/lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 PAIR_RATE=${CLUSTER_PAIR_RATE:-200}; DUR_S=${CLUSTER_DUR_S:-5}; RELAY_PAIRS=${CLUSTER_RELAY_PAIRS:-1000}
 RELAY_RATE=${CLUSTER_RELAY_RATE:-4000}; LAT_PAIRS=${CLUSTER_LAT_PAIRS:-10}; LAT_RATE=${CLUSTER_LAT_RATE:-200}
-SETUPS=${CLUSTER_SETUPS:-"one cross same"}; CDOCS=${CLUSTER_DOCS:-$DOCS}; mkdir -p "$CDOCS"
-CMD="CLUSTER_PAIR_RATE=$PAIR_RATE CLUSTER_DUR_S=$DUR_S CLUSTER_RELAY_PAIRS=$RELAY_PAIRS CLUSTER_RELAY_RATE=$RELAY_RATE CLUSTER_LAT_PAIRS=$LAT_PAIRS CLUSTER_LAT_RATE=$LAT_RATE CLUSTER_SETUPS=\"$SETUPS\" bench/cluster.sh"
+REPEAT=${CLUSTER_REPEAT:-3}; SETUPS=${CLUSTER_SETUPS:-"one cross same"}; CDOCS=${CLUSTER_DOCS:-$DOCS}; mkdir -p "$CDOCS"
+CMD="CLUSTER_PAIR_RATE=$PAIR_RATE CLUSTER_DUR_S=$DUR_S CLUSTER_RELAY_PAIRS=$RELAY_PAIRS CLUSTER_RELAY_RATE=$RELAY_RATE CLUSTER_LAT_PAIRS=$LAT_PAIRS CLUSTER_LAT_RATE=$LAT_RATE CLUSTER_REPEAT=$REPEAT CLUSTER_SETUPS=\"$SETUPS\" bench/cluster.sh"
 command -v redis-server >/dev/null || { echo "redis-server is needed (scripts/install-deps.sh)" >&2; exit 1; }
 LOAD_BEFORE=$(uptime)
 build_bench
@@ -116,14 +117,16 @@ crun() {
   stop_servers
 }
 
-# Each scenario over every set-up in turn, so that a change in the
-# machine's load falls on all of them alike.
-for s in $SETUPS; do crun "$s" pairing --scenario pairing --rate "$PAIR_RATE" --duration_s "$DUR_S" --drain_s 3; done
-for s in $SETUPS; do
-  crun "$s" relay_load --scenario relay --pairs "$RELAY_PAIRS" --rate "$RELAY_RATE" --duration_s "$DUR_S" --setup_inflight 1
-done
-for s in $SETUPS; do
-  crun "$s" relay_latency --scenario relay --pairs "$LAT_PAIRS" --rate "$LAT_RATE" --duration_s "$DUR_S" --setup_inflight 1
+# Each scenario over every set-up in turn, the whole REPEAT times, so that a
+# change in the machine's load falls on all of them alike.
+for _ in $(seq "$REPEAT"); do
+  for s in $SETUPS; do crun "$s" pairing --scenario pairing --rate "$PAIR_RATE" --duration_s "$DUR_S" --drain_s 3; done
+  for s in $SETUPS; do
+    crun "$s" relay_load --scenario relay --pairs "$RELAY_PAIRS" --rate "$RELAY_RATE" --duration_s "$DUR_S" --setup_inflight 1
+  done
+  for s in $SETUPS; do
+    crun "$s" relay_latency --scenario relay --pairs "$LAT_PAIRS" --rate "$LAT_RATE" --duration_s "$DUR_S" --setup_inflight 1
+  done
 done
 LOAD_AFTER=$(uptime)
 
@@ -134,33 +137,38 @@ jq -s --arg cmd "$CMD" --arg commit "$(git rev-parse HEAD 2>/dev/null || echo un
   --arg machine "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)" '
   def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
   def minus($a; $b): if $a == null or $b == null then null else $a - $b end;
-  def run($s; $l): first(.[] | select(.setup == $s and .label == $l)) // null;
-  def per($s): run($s; "pairing") as $p | run($s; "relay_load") as $r | run($s; "relay_latency") as $q | {
-    pairing: {completed: $p.completed_pairs, achieved_rate: $p.achieved_rate, errors: $p.errors,
-      incomplete: $p.incomplete, redirects: $p.redirects, pairings_started: $p.pairings_started,
-      redirect_fraction: div($p.redirects; $p.pairings_started),
-      cpu_ms_per_pairing: div(div($p.server_cpu_s_whole_run; $p.completed_pairs); 0.001),
-      cpu_ms_by_process: ($p.cpu_s_by_process // {} | with_entries(.value = div(div(.value; $p.completed_pairs); 0.001))),
-      tta_us: ($p.time_to_answer_us | {p50, p99}), start_to_answer_us: ($p.start_to_answer_us | {p50, p99})},
-    relay: {pairs_ready: $r.pairs_ready, delivered_rate: $r.achieved_rate, errors: $r.errors,
-      redirects: $r.redirects, pairings_started: $r.pairings_started,
-      redirect_fraction: div($r.redirects; $r.pairings_started),
-      cpu_us_per_message: div(1e6; $r.received_per_server_cpu_s),
-      latency_us: ($r.one_way_latency_us | {p50, p99})},
-    unloaded: {redirect_fraction: div($q.redirects; $q.pairings_started), errors: $q.errors,
-      latency_us: ($q.one_way_latency_us | {p50, p99})}};
-  . as $runs | {one: ($runs | per("one")), cross: ($runs | per("cross")), same: ($runs | per("same"))} as $s |
+  def median: map(select(. != null)) | sort |
+    if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def ms($cpu): div(div($cpu; .completed_pairs); 0.001);
+  def fig: {redirect_fraction: div(.redirects; .pairings_started), errors} + if .label == "pairing" then
+      {completed: .completed_pairs, achieved_rate, incomplete, cpu_ms_per_pairing: ms(.server_cpu_s_whole_run),
+       cpu_ms_gateways: ms(.cpu_s_by_process | (.gateway_acceptors // 0) + (.gateway_offerers // 0)),
+       cpu_ms_replicas: ms(.cpu_s_by_process | (.replica1 // 0) + (.replica2 // 0)),
+       cpu_ms_auth: ms(.cpu_s_by_process.auth), cpu_ms_redis: ms(.cpu_s_by_process.redis),
+       tta_p50_us: .time_to_answer_us.p50, tta_p99_us: .time_to_answer_us.p99,
+       sta_p50_us: .start_to_answer_us.p50, sta_p99_us: .start_to_answer_us.p99}
+    else {pairs_ready, delivered_rate: .achieved_rate, cpu_us_per_message: div(1e6; .received_per_server_cpu_s),
+          latency_p50_us: .one_way_latency_us.p50, latency_p99_us: .one_way_latency_us.p99} end;
+  # Medians over the repetitions (errors summed), the CPU figures with their range.
+  def agg($cpu): . as $rs | if length == 0 then {} else
+    reduce ($rs[0] | keys[]) as $k ({runs: length};
+      .[$k] = ([$rs[][$k]] | if $k == "errors" or $k == "incomplete" then add else median end)) |
+    .[$cpu + "_range"] = ([$rs[][$cpu] | select(. != null)] | if length == 0 then null else {min: min, max: max} end) end;
+  def per($runs; $s): def of($l): [$runs[] | select(.setup == $s and .label == $l) | fig];
+    {pairing: (of("pairing") | agg("cpu_ms_per_pairing")), relay: (of("relay_load") | agg("cpu_us_per_message")),
+     unloaded: (of("relay_latency") | agg("latency_p50_us"))};
+  . as $runs | {one: per($runs; "one"), cross: per($runs; "cross"), same: per($runs; "same")} as $s |
   {generated: (now | todate), command: $cmd, commit: $commit, machine: $machine, limits: $limits,
    load: {before: $before, after: $after}, loadgen: "1 thread; relay set-up one pair at a time",
    summary: ($s + {cross_vs_one: {
      pairing_cpu_ratio: div($s.cross.pairing.cpu_ms_per_pairing; $s.one.pairing.cpu_ms_per_pairing),
      pairing_cpu_extra_ms: minus($s.cross.pairing.cpu_ms_per_pairing; $s.one.pairing.cpu_ms_per_pairing),
-     tta_extra_us: {p50: minus($s.cross.pairing.tta_us.p50; $s.one.pairing.tta_us.p50),
-                    p99: minus($s.cross.pairing.tta_us.p99; $s.one.pairing.tta_us.p99)},
+     tta_extra_us: {p50: minus($s.cross.pairing.tta_p50_us; $s.one.pairing.tta_p50_us),
+                    p99: minus($s.cross.pairing.tta_p99_us; $s.one.pairing.tta_p99_us)},
      relay_cpu_ratio: div($s.cross.relay.cpu_us_per_message; $s.one.relay.cpu_us_per_message),
      relay_cpu_extra_us: minus($s.cross.relay.cpu_us_per_message; $s.one.relay.cpu_us_per_message),
-     unloaded_latency_extra_us: {p50: minus($s.cross.unloaded.latency_us.p50; $s.one.unloaded.latency_us.p50),
-                                 p99: minus($s.cross.unloaded.latency_us.p99; $s.one.unloaded.latency_us.p99)}},
+     unloaded_latency_extra_us: {p50: minus($s.cross.unloaded.latency_p50_us; $s.one.unloaded.latency_p50_us),
+                                 p99: minus($s.cross.unloaded.latency_p99_us; $s.one.unloaded.latency_p99_us)}},
      cross_vs_same: {pairing_cpu_ratio: div($s.cross.pairing.cpu_ms_per_pairing; $s.same.pairing.cpu_ms_per_pairing),
        relay_cpu_ratio: div($s.cross.relay.cpu_us_per_message; $s.same.relay.cpu_us_per_message)}}),
    runs: $runs} |
@@ -175,6 +183,7 @@ S() { jq -r ".summary | $1" "$J"; }
 F='def f: if . == null then "—" elif . >= 100 or . <= -100 then round | tostring else . * 100 | round / 100 | tostring end;
    def pct: if . == null then "—" else "\(. * 100 | f) %" end;
    def sf: if . == null then "—" elif . >= 0 then "+\(f)" else f end;
+   def rng: if . == null then "—" else "\(.min | f)–\(.max | f)" end;
    def x: if . == null then "—" else (. * 100 | round) as $c | "\($c / 100 | floor).\($c % 100 + 100 | tostring | .[1:])×" end;'
 row() {
   echo "| $1 | $(S "$F .one | $2") | $(S "$F .cross | $2") | $(S "$F .same | $2") | $(S "$F ${3:-null | f}") |"
@@ -187,7 +196,7 @@ cat <<EOF
 Generated by \`bench/cluster.sh\` (run at the end of \`bench/run.sh\`) on $(date -u +%Y-%m-%dT%H:%MZ);
 raw figures in [cluster.json](cluster.json). Everything on one machine over loopback, the
 load generator included, with other work running (load averages below): compare the columns,
-which ran interleaved (each scenario over the three set-ups in turn), not the absolute figures.
+which ran interleaved, not the absolute figures.
 
 - Command: \`$CMD\`
 - Commit: \`$(jq -r .commit "$J")\`
@@ -201,6 +210,8 @@ which ran interleaved (each scenario over the three set-ups in turn), not the ab
   **same** — the control: two replicas and Redis, both gateways in the same order, nothing moves.
   The fraction moved is measured: the replicas' \`signaling_matching_redirects_total\` over their
   \`signaling_matching_pairings_started_total\`.
+- Every run $REPEAT times, interleaved (all scenarios over all set-ups, then again); the table
+  gives the median over the repetitions (errors summed) and, for the CPU figures, their range.
 - Load generator: one thread (so connections reach each gateway in the pairs' order), relay
   pairs set up one at a time. Server CPU = utime+stime of **all** server processes (both
   gateways, the replicas, auth and redis-server); per pairing over the whole loadgen run,
@@ -218,20 +229,20 @@ which ran interleaved (each scenario over the three set-ups in turn), not the ab
 |---|---|---|---|---|
 EOF
 row "**pairing** ($PAIR_RATE pairs/s for ${DUR_S} s): offerers moved" '.pairing.redirect_fraction | pct'
-row "completed pairs / pairs/s / errors / incomplete" '.pairing | "\(.completed | f) / \(.achieved_rate | f) / \(.errors | f) / \(.incomplete | f)"'
-row "server CPU per completed pairing (ms)" '.pairing.cpu_ms_per_pairing | f' \
+row "completed pairs / pairs/s (per run) / errors / incomplete (all runs)" '.pairing | "\(.completed | f) / \(.achieved_rate | f) / \(.errors | f) / \(.incomplete | f)"'
+row "server CPU per completed pairing (ms; range over the runs)" '.pairing | "\(.cpu_ms_per_pairing | f) (\(.cpu_ms_per_pairing_range | rng))"' \
   '.cross_vs_one | "\(.pairing_cpu_extra_ms | sf) ms (\(.pairing_cpu_ratio | x))"'
-row "… of which gateways / replicas / auth / redis (ms)" '.pairing.cpu_ms_by_process | if . == {} then "—" else "\((.gateway_acceptors // 0) + (.gateway_offerers // 0) | f) / \((.replica1 // 0) + (.replica2 // 0) | f) / \(.auth | f) / \(.redis | f)" end'
-row "time-to-answer p50 / p99 (µs)" '.pairing.tta_us | "\(.p50 | f) / \(.p99 | f)"' \
+row "… of which gateways / replicas / auth / redis (ms)" '.pairing | "\(.cpu_ms_gateways | f) / \(.cpu_ms_replicas | f) / \(.cpu_ms_auth | f) / \(.cpu_ms_redis | f)"'
+row "time-to-answer p50 / p99 (µs)" '.pairing | "\(.tta_p50_us | f) / \(.tta_p99_us | f)"' \
   '.cross_vs_one.tta_extra_us | "\(.p50 | sf) / \(.p99 | sf) µs"'
-row "start-to-answer p50 / p99 (µs)" '.pairing.start_to_answer_us | "\(.p50 | f) / \(.p99 | f)"'
+row "start-to-answer p50 / p99 (µs)" '.pairing | "\(.sta_p50_us | f) / \(.sta_p99_us | f)"'
 row "**relay** ($RELAY_PAIRS pairs, $RELAY_RATE msg/s for ${DUR_S} s): offerers moved" '.relay.redirect_fraction | pct'
-row "pairs ready / delivered msg/s / errors" '.relay | "\(.pairs_ready | f) / \(.delivered_rate | f) / \(.errors | f)"'
-row "server CPU per relayed message (µs)" '.relay.cpu_us_per_message | f' \
+row "pairs ready / delivered msg/s (per run) / errors (all runs)" '.relay | "\(.pairs_ready | f) / \(.delivered_rate | f) / \(.errors | f)"'
+row "server CPU per relayed message (µs; range over the runs)" '.relay | "\(.cpu_us_per_message | f) (\(.cpu_us_per_message_range | rng))"' \
   '.cross_vs_one | "\(.relay_cpu_extra_us | sf) µs (\(.relay_cpu_ratio | x))"'
-row "one-way latency under load p50 / p99 (µs)" '.relay.latency_us | "\(.p50 | f) / \(.p99 | f)"'
+row "one-way latency under load p50 / p99 (µs)" '.relay | "\(.latency_p50_us | f) / \(.latency_p99_us | f)"'
 row "**unloaded relay** ($LAT_PAIRS pairs, $LAT_RATE msg/s): offerers moved" '.unloaded.redirect_fraction | pct'
-row "one-way latency p50 / p99 (µs)" '.unloaded.latency_us | "\(.p50 | f) / \(.p99 | f)"' \
+row "one-way latency p50 / p99 (µs)" '.unloaded | "\(.latency_p50_us | f) / \(.latency_p99_us | f)"' \
   '.cross_vs_one.unloaded_latency_extra_us | "\(.p50 | sf) / \(.p99 | sf) µs"'
 cat <<EOF
 

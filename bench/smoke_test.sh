@@ -59,7 +59,7 @@ check relay "$R" '.pairs_ready == 4 and .received > 0 and .errors == 0' \
 # all of them), and its report written.
 BUILD=$(cd "$(dirname "$LG")/.." && pwd)
 [ "$BUILD/gateway/signaling-gateway" -ef "$GW" ] || { echo "FAIL cluster: $GW is not in $BUILD" >&2; exit 1; }
-CL=$(BENCH_BUILD=$BUILD SKIP_BUILD=1 BENCH_OUT="$DIR/cluster" CLUSTER_DOCS="$DIR/cluster" CLUSTER_SETUPS=cross \
+CL=$(BENCH_BUILD=$BUILD SKIP_BUILD=1 BENCH_OUT="$DIR/cluster" CLUSTER_DOCS="$DIR/cluster" CLUSTER_SETUPS=cross CLUSTER_REPEAT=1 \
   CLUSTER_PAIR_RATE=20 CLUSTER_DUR_S=1 CLUSTER_RELAY_PAIRS=10 CLUSTER_RELAY_RATE=100 CLUSTER_LAT_PAIRS=2 \
   timeout 40 "$(dirname "$0")/cluster.sh" 2>&1) || { echo "FAIL cluster.sh" >&2; echo "$CL" >&2; exit 1; }
 check cluster "$(cat "$DIR/cluster/cluster.json")" \
