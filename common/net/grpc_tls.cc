@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace signaling::net {
 namespace {
@@ -61,6 +63,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     options.pem_private_key = *key;
   }
   return grpc::SslCredentials(options);
+}
+
+std::shared_ptr<grpc::Channel> CreateChannel(
+    const std::string& target, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const GrpcClientTls& tls) {
+  if (tls.server_name.empty() || tls.insecure) return grpc::CreateChannel(target, credentials);
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride(tls.server_name);
+  return grpc::CreateCustomChannel(target, credentials, args);
 }
 
 }  // namespace signaling::net

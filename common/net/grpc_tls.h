@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 
@@ -24,6 +25,10 @@ struct GrpcClientTls {
   std::string ca_file;    // PEM roots to verify the server
   std::string cert_file;  // client certificate for mTLS, optional
   std::string key_file;
+  // The name the server's certificate must carry, when not the target's
+  // host: matching replicas dial each other by pod IP, and their shared
+  // certificate names the Service.
+  std::string server_name;
 };
 
 // Credentials for a server; InvalidArgument when neither TLS files nor
@@ -34,6 +39,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 // Credentials for a channel, with the same rules.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     const GrpcClientTls& tls);
+
+// A channel to `target` with `credentials`, verifying the server as
+// `tls.server_name` when that is set.
+std::shared_ptr<grpc::Channel> CreateChannel(const std::string& target,
+                                             const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+                                             const GrpcClientTls& tls);
 
 }  // namespace signaling::net
 

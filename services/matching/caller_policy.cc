@@ -37,6 +37,9 @@ absl::string_view RpcName(MatchingRpc rpc) {
     case MatchingRpc::kDisconnectPeer: return "DisconnectPeer";
     case MatchingRpc::kEvict: return "Evict";
     case MatchingRpc::kAcceptorArrived: return "AcceptorArrived";
+    case MatchingRpc::kPeerListSessions: return "PeerListSessions";
+    case MatchingRpc::kPeerGetStats: return "PeerGetStats";
+    case MatchingRpc::kPeerDisconnect: return "PeerDisconnect";
   }
   return "unknown";
 }
@@ -49,7 +52,10 @@ CallerPolicy::Class CallerPolicy::ClassOf(MatchingRpc rpc) {
     case MatchingRpc::kGetStats:
     case MatchingRpc::kDisconnectPeer: return kAdmin;
     case MatchingRpc::kEvict:
-    case MatchingRpc::kAcceptorArrived: return kPeer;
+    case MatchingRpc::kAcceptorArrived:
+    case MatchingRpc::kPeerListSessions:
+    case MatchingRpc::kPeerGetStats:
+    case MatchingRpc::kPeerDisconnect: return kPeer;
   }
   return kAdmin;
 }
@@ -78,6 +84,8 @@ bool CallerPolicy::Allowed(MatchingRpc rpc, absl::Span<const std::string> caller
   const auto& allowed = allowed_[ClassOf(rpc)];
   for (const std::string& identity : caller) {
     if (allowed.contains(identity)) return true;
+    // A replica forwarding a Session stream opens a Relay stream.
+    if (rpc == MatchingRpc::kRelay && allowed_[kPeer].contains(identity)) return true;
   }
   return false;
 }

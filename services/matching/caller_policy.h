@@ -2,7 +2,9 @@
 // identities of their mTLS client certificate (subject CN and SANs); each
 // class of RPC has its own list: gateways may open Relay streams (and state
 // their clients' IPs), internal services Session streams, admins the admin
-// API. An empty list lets nobody in. Pure: no gRPC here (see caller_guard.h
+// API, the other replicas MatchingPeer and Relay streams (a replica carries
+// an internal client's Session stream on at the replica holding its target,
+// stating the client's IP as a gateway does). An empty list lets nobody in. Pure: no gRPC here (see caller_guard.h
 // for the adapter that reads identities from a call).
 //
 // Thread-safety: a CallerPolicy is immutable after construction; Allowed()
@@ -31,11 +33,15 @@ enum class MatchingRpc {
   kDisconnectPeer,
   kEvict,
   kAcceptorArrived,
+  kPeerListSessions,
+  kPeerGetStats,
+  kPeerDisconnect,
 };
-inline constexpr std::array<MatchingRpc, 7> kAllMatchingRpcs = {
-    MatchingRpc::kRelay,          MatchingRpc::kSession,        MatchingRpc::kListSessions,
-    MatchingRpc::kGetStats,       MatchingRpc::kDisconnectPeer, MatchingRpc::kEvict,
-    MatchingRpc::kAcceptorArrived};
+inline constexpr std::array<MatchingRpc, 10> kAllMatchingRpcs = {
+    MatchingRpc::kRelay,          MatchingRpc::kSession,           MatchingRpc::kListSessions,
+    MatchingRpc::kGetStats,       MatchingRpc::kDisconnectPeer,    MatchingRpc::kEvict,
+    MatchingRpc::kAcceptorArrived, MatchingRpc::kPeerListSessions, MatchingRpc::kPeerGetStats,
+    MatchingRpc::kPeerDisconnect};
 
 // The method name as in the proto ("Relay", "ListSessions", ...), for
 // metrics and logs.
@@ -48,7 +54,7 @@ struct CallerIdentities {
   std::vector<std::string> relay = {};    // gateways: Relay
   std::vector<std::string> session = {};  // internal services: Session
   std::vector<std::string> admin = {};    // admins: ListSessions, GetStats, DisconnectPeer
-  std::vector<std::string> peer = {};     // the other replicas: Evict, AcceptorArrived
+  std::vector<std::string> peer = {};     // the other replicas: MatchingPeer, and Relay
   bool empty() const { return relay.empty() && session.empty() && admin.empty() && peer.empty(); }
 };
 

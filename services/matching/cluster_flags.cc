@@ -30,6 +30,9 @@ ABSL_FLAG(int, redis_timeout_ms,
 ABSL_FLAG(std::string, advertise, "",
           "host:port at which gateways and the other replicas reach this replica (its name in "
           "the cluster)");
+ABSL_FLAG(std::string, peer_server_name, "",
+          "the name the other replicas' certificates carry (they are dialled at their "
+          "advertised address, a pod IP; default: that address)");
 ABSL_FLAG(std::string, peer_identities, "",
           "identities (CN or SAN, comma-separated) of the other replicas, allowed to call "
           "MatchingPeer");
@@ -68,6 +71,7 @@ ClusterOptions ClusterFromFlags(net::GrpcClientTls peer_tls) {
     config::FailSetting("advertise", "cluster mode needs this replica's address");
   }
   cluster.peer_tls = std::move(peer_tls);
+  cluster.peer_tls.server_name = absl::GetFlag(FLAGS_peer_server_name);
   return cluster;
 }
 

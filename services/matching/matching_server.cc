@@ -9,6 +9,7 @@
 #include "services/matching/admin_wire.h"
 #include "services/matching/clock.h"
 #include "services/matching/cluster/redis_cluster_link.h"
+#include "services/matching/cluster/session_forward.h"
 #include "services/matching/grpc_token_verifier.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/matching_service.h"
@@ -39,9 +40,11 @@ class MatchingServer::Impl {
     router_ = std::make_unique<SessionRouter>(
         SessionRouterOptions{options_.limits, options_.verify_deadline, kShutdownReconnectMs},
         &clock_, verifier_.get(), nullptr, link_.get());
-    // Cluster mode: the admin API answers for every replica.
-    auto service = MatchingService::Start(options_, router_.get(), &metrics_,
-                                          AdminCluster{directory_.get(), peers_.get()});
+    // Cluster mode: the admin API answers for every replica, and Session
+    // streams moved to another replica are carried on there.
+    auto service =
+        MatchingService::Start(options_, router_.get(), &metrics_,
+                               AdminCluster{directory_.get(), peers_.get()}, forwarder_.get());
     if (!service.ok()) return service.status();
     service_ = *std::move(service);
     if (link_ != nullptr) {
@@ -82,6 +85,9 @@ class MatchingServer::Impl {
     auto peers = PeerClient::Create(cluster.peer_tls, options_.verify_deadline, &cluster_metrics_);
     if (!peers.ok()) return peers.status();
     peers_ = *std::move(peers);
+    auto forwarder = SessionForwarder::Create(cluster.peer_tls);
+    if (!forwarder.ok()) return forwarder.status();
+    forwarder_ = *std::move(forwarder);
     link_ = std::make_unique<RedisClusterLink>(directory_.get(), peers_.get(),
                                                cluster.membership.call_timeout);
     return absl::OkStatus();
@@ -110,6 +116,7 @@ class MatchingServer::Impl {
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<RedisDirectory> directory_;
   std::unique_ptr<PeerClient> peers_;
+  std::unique_ptr<SessionForwarder> forwarder_;  // outlives the service's Session calls
   std::unique_ptr<RedisClusterLink> link_;
   std::unique_ptr<SessionRouter> router_;
   std::unique_ptr<Membership> membership_;

@@ -14,10 +14,12 @@ namespace signaling::matching {
 
 MatchingService::MatchingService(const MatchingServerOptions& options,
                                  std::unique_ptr<CallerGuard> guard, SessionRouter* router,
-                                 MatchingMetrics* metrics, AdminCluster admin_cluster)
+                                 MatchingMetrics* metrics, AdminCluster admin_cluster,
+                                 SessionForwarder* forwarder)
     : guard_(std::move(guard)),
       router_(router),
       metrics_(metrics),
+      forwarder_(forwarder),
       relay_batch_bytes_(options.relay_batch_bytes),
       max_stream_queue_bytes_(options.max_stream_queue_bytes),
       admin_(guard_.get(), router, admin_cluster),
@@ -25,13 +27,13 @@ MatchingService::MatchingService(const MatchingServerOptions& options,
 
 absl::StatusOr<std::unique_ptr<MatchingService>> MatchingService::Start(
     const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics,
-    AdminCluster admin_cluster) {
+    AdminCluster admin_cluster, SessionForwarder* forwarder) {
   auto credentials = net::ServerCredentials(options.server_tls);
   if (!credentials.ok()) return credentials.status();
   auto guard = CallerGuard::Create(options.callers, options.server_tls, options.registry);
   if (!guard.ok()) return guard.status();
   std::unique_ptr<MatchingService> service(
-      new MatchingService(options, *std::move(guard), router, metrics, admin_cluster));
+      new MatchingService(options, *std::move(guard), router, metrics, admin_cluster, forwarder));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &service->port_);
@@ -65,7 +67,7 @@ grpc::ServerBidiReactor<v1::ClientMessage, v1::ServerMessage>* MatchingService::
     return new RefusedStream<v1::ClientMessage, v1::ServerMessage>(
         PermissionDenied(MatchingRpc::kSession));
   }
-  return NewSessionReactor(context, router_, metrics_, max_stream_queue_bytes_);
+  return NewSessionReactor(context, router_, metrics_, max_stream_queue_bytes_, forwarder_);
 }
 
 void MatchingService::SetNotServing() { server_->GetHealthCheckService()->SetServingStatus(false); }

@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/matching/admin_service.h"
 #include "services/matching/caller_guard.h"
+#include "services/matching/cluster/session_forward.h"
 #include "services/matching/matching_metrics.h"
 #include "services/matching/matching_server.h"
 #include "services/matching/peer_service.h"
@@ -24,11 +25,12 @@ namespace signaling::matching {
 class MatchingService final : public v1::Matching::CallbackService {
  public:
   // Listens on options.listen and starts serving (health SERVING).
-  // `router`, `metrics` and the admin API's cluster pieces (cluster mode:
-  // it answers for every replica) must outlive the service.
+  // `router`, `metrics` and the cluster pieces (cluster mode: the admin API
+  // answers for every replica, Session streams moved elsewhere are carried
+  // on through `forwarder`) must outlive the service.
   static absl::StatusOr<std::unique_ptr<MatchingService>> Start(
       const MatchingServerOptions& options, SessionRouter* router, MatchingMetrics* metrics,
-      AdminCluster admin_cluster = {});
+      AdminCluster admin_cluster = {}, SessionForwarder* forwarder = nullptr);
 
   grpc::ServerBidiReactor<v1::RelayUp, v1::RelayDown>* Relay(
       grpc::CallbackServerContext* context) override;
@@ -44,11 +46,13 @@ class MatchingService final : public v1::Matching::CallbackService {
 
  private:
   MatchingService(const MatchingServerOptions& options, std::unique_ptr<CallerGuard> guard,
-                  SessionRouter* router, MatchingMetrics* metrics, AdminCluster admin_cluster);
+                  SessionRouter* router, MatchingMetrics* metrics, AdminCluster admin_cluster,
+                  SessionForwarder* forwarder);
 
   const std::unique_ptr<CallerGuard> guard_;
   SessionRouter* const router_;
   MatchingMetrics* const metrics_;
+  SessionForwarder* const forwarder_;  // nullptr: matching runs alone
   const size_t relay_batch_bytes_;
   const size_t max_stream_queue_bytes_;
   AdminService admin_;

@@ -9,7 +9,6 @@ namespace {
 // The fan-out RPCs are the peer class's (--peer_identities), like Evict;
 // CallerPolicy has no entries of their own yet, so they are checked, and a
 // refusal counted, under Evict's name.
-constexpr MatchingRpc kFanout = MatchingRpc::kEvict;
 
 }  // namespace
 
@@ -40,7 +39,9 @@ grpc::ServerUnaryReactor* PeerService::AcceptorArrived(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* PeerService::PeerListSessions(grpc::CallbackServerContext* context,
                                                         const v1::ListSessionsRequest*,
                                                         v1::ListSessionsResponse* response) {
-  if (!guard_->Allow(*context, kFanout)) return RefuseUnary(context, kFanout);
+  if (!guard_->Allow(*context, MatchingRpc::kPeerListSessions)) {
+    return RefuseUnary(context, MatchingRpc::kPeerListSessions);
+  }
   auto* reactor = context->DefaultReactor();
   *response = ToWireList(router_->ListSessions());
   reactor->Finish(grpc::Status::OK);
@@ -49,7 +50,9 @@ grpc::ServerUnaryReactor* PeerService::PeerListSessions(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* PeerService::PeerGetStats(grpc::CallbackServerContext* context,
                                                     const v1::StatsRequest*, v1::Stats* response) {
-  if (!guard_->Allow(*context, kFanout)) return RefuseUnary(context, kFanout);
+  if (!guard_->Allow(*context, MatchingRpc::kPeerGetStats)) {
+    return RefuseUnary(context, MatchingRpc::kPeerGetStats);
+  }
   auto* reactor = context->DefaultReactor();
   *response = ToWire(router_->Stats());
   reactor->Finish(grpc::Status::OK);
@@ -59,7 +62,9 @@ grpc::ServerUnaryReactor* PeerService::PeerGetStats(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* PeerService::PeerDisconnect(grpc::CallbackServerContext* context,
                                                       const v1::DisconnectPeerRequest* request,
                                                       v1::DisconnectPeerResponse* response) {
-  if (!guard_->Allow(*context, kFanout)) return RefuseUnary(context, kFanout);
+  if (!guard_->Allow(*context, MatchingRpc::kPeerDisconnect)) {
+    return RefuseUnary(context, MatchingRpc::kPeerDisconnect);
+  }
   auto* reactor = context->DefaultReactor();
   response->set_disconnected(router_->Disconnect(request->peer_id()));
   reactor->Finish(grpc::Status::OK);

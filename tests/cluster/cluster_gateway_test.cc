@@ -1,11 +1,16 @@
 // Clients through real gateways that know every replica: a WebSocket
 // acceptor and offerer pair and negotiate whichever gateway and replica
 // each lands on (the gateways spread new connections over the replicas and
-// follow their redirects), and every count returns to zero.
+// follow their redirects), and every count returns to zero; a replica
+// killed under live clients ends only its own clients' sessions, at once,
+// with UNAVAILABLE and 1013; a replica shutting down gets no new sessions.
 #include <csignal>
+#include <cstdio>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/cluster/cluster_stack.h"
 #include "tests/integration/wait.h"
@@ -82,6 +87,48 @@ TEST(ClusterGatewayTest, AReplicaShuttingDownGetsNoNewSessions) {
     client->Send(Join(owner, v1::ACCEPTOR, "kiosk-" + std::to_string(i)));
     EXPECT_EQ(KindOf(client->Read()), "joined") << i;
   }
+}
+
+TEST(ClusterGatewayTest, AKilledReplicasClientsGetUnavailableAtOnceTheOthersNothing) {
+  ClusterStack stack(/*replicas=*/3, /*gateways=*/1);
+  ASSERT_TRUE(stack.Start());
+  const std::string owner = stack.Token("kiosk-owner", {"kiosk-*"}, {});
+  // The gateway takes the replicas in turn: two sessions on each.
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(stack.Connect(0));
+    ASSERT_NE(clients.back(), nullptr);
+    clients.back()->Send(Join(owner, v1::ACCEPTOR, absl::StrCat("kiosk-", i)));
+    ASSERT_EQ(KindOf(clients.back()->Read()), "joined") << i;
+  }
+  ASSERT_EQ(stack.Stats(0)->sessions(), 6u) << "the admin API counts the whole cluster";
+  stack.replica(0).Signal(SIGKILL);
+  const absl::Time killed = absl::Now();
+  // Each client read on its own thread: when each hears, not in turn.
+  std::vector<std::string> first(clients.size()), close(clients.size());
+  std::vector<absl::Duration> heard(clients.size());
+  std::vector<std::thread> readers;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    readers.emplace_back([&, i] {
+      first[i] = KindOf(clients[i]->Read(absl::Milliseconds(1500)));
+      heard[i] = absl::Now() - killed;
+      if (first[i] != "<no message>") close[i] = absl::StrCat(clients[i]->WaitClose().value_or(0));
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  int ended = 0;
+  absl::Duration slowest;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    if (first[i] == "<no message>") continue;  // on a replica that lives
+    EXPECT_EQ(first[i], "error:UNAVAILABLE") << i;
+    EXPECT_EQ(close[i], "1013") << i;
+    slowest = std::max(slowest, heard[i]);
+    ++ended;
+  }
+  EXPECT_EQ(ended, 2) << "exactly the killed replica's sessions end";
+  EXPECT_LE(slowest, absl::Seconds(1));
+  std::fprintf(stderr, "replica killed: %d of 6 sessions ended, the last after %s\n", ended,
+               absl::FormatDuration(slowest).c_str());
 }
 
 }  // namespace

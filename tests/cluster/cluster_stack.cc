@@ -189,6 +189,11 @@ std::string ClusterStack::DescribeState() {
       absl::StrAppend(&out, "replica ", i, ": no answer; ");
       continue;
     }
+    // In cluster mode the answer is the cluster's sum: this replica's own
+    // counts are among its per-replica entries.
+    for (const v1::ReplicaStats& own : s->replicas()) {
+      if (own.replica() == address(i)) s = own.stats();
+    }
     absl::StrAppend(&out, "replica ", i, ": sessions=", s->sessions(), " ids=", s->ids(),
                     " pairings=", s->pairings(), " waiting=", s->waiting_offerers(),
                     " verifying=", s->pending_verifications(), " timers=", s->timers(), "; ");

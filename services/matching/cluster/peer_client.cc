@@ -29,7 +29,7 @@ absl::StatusOr<std::unique_ptr<PeerClient>> PeerClient::Create(const net::GrpcCl
                                                                ClusterMetrics* metrics) {
   auto credentials = net::ChannelCredentials(tls);
   if (!credentials.ok()) return credentials.status();
-  return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), deadline, metrics));
+  return std::unique_ptr<PeerClient>(new PeerClient(*std::move(credentials), tls, deadline, metrics));
 }
 
 PeerClient::~PeerClient() {
@@ -48,7 +48,7 @@ v1::MatchingPeer::Stub* PeerClient::StubFor(const std::string& replica) {
   absl::MutexLock lock(&mu_);
   ++in_flight_;  // the caller starts a call on it at once
   auto& stub = stubs_[replica];
-  if (stub == nullptr) stub = v1::MatchingPeer::NewStub(grpc::CreateChannel(replica, credentials_));
+  if (stub == nullptr) stub = v1::MatchingPeer::NewStub(net::CreateChannel(replica, credentials_, tls_));
   return stub.get();
 }
 

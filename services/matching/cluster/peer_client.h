@@ -52,9 +52,12 @@ class PeerClient {
                   Done<bool> done);
 
  private:
-  PeerClient(std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration deadline,
-             ClusterMetrics* metrics)
-      : credentials_(std::move(credentials)), deadline_(deadline), metrics_(metrics) {}
+  PeerClient(std::shared_ptr<grpc::ChannelCredentials> credentials, net::GrpcClientTls tls,
+             absl::Duration deadline, ClusterMetrics* metrics)
+      : credentials_(std::move(credentials)),
+        tls_(std::move(tls)),
+        deadline_(deadline),
+        metrics_(metrics) {}
   // The stub of `replica`, counting the call about to start on it in flight.
   v1::MatchingPeer::Stub* StubFor(const std::string& replica);
   void CallDone();
@@ -65,6 +68,7 @@ class PeerClient {
            Done<Response> done, Start start);
 
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const net::GrpcClientTls tls_;
   const absl::Duration deadline_;
   ClusterMetrics* const metrics_;
   absl::Mutex mu_;

@@ -16,19 +16,34 @@ absl::StatusOr<std::unique_ptr<SessionForwarder>> SessionForwarder::Create(
     const net::GrpcClientTls& tls) {
   auto credentials = net::ChannelCredentials(tls);
   if (!credentials.ok()) return credentials.status();
-  return std::unique_ptr<SessionForwarder>(new SessionForwarder(*std::move(credentials)));
+  return std::unique_ptr<SessionForwarder>(new SessionForwarder(*std::move(credentials), tls));
+}
+
+SessionForwarder::~SessionForwarder() {
+  absl::MutexLock lock(&mu_);
+  for (ForwardStream* stream : live_) stream->context_.TryCancel();
+  mu_.Await(absl::Condition(
+      +[](absl::flat_hash_set<ForwardStream*>* live) { return live->empty(); }, &live_));
+}
+
+void SessionForwarder::Done(ForwardStream* stream) {
+  absl::MutexLock lock(&mu_);
+  live_.erase(stream);
 }
 
 ForwardStream* SessionForwarder::Start(const std::string& replica, v1::ConnectionInfo info,
                                        v1::ClientMessage join, ForwardSink* sink) {
+  auto* stream = new ForwardStream(this, sink);
   v1::Matching::Stub* stub;
   {
     absl::MutexLock lock(&mu_);
     auto& slot = stubs_[replica];
-    if (slot == nullptr) slot = v1::Matching::NewStub(grpc::CreateChannel(replica, credentials_));
+    if (slot == nullptr) {
+      slot = v1::Matching::NewStub(net::CreateChannel(replica, credentials_, tls_));
+    }
     stub = slot.get();
+    live_.insert(stream);
   }
-  auto* stream = new ForwardStream(sink);
   stub->async()->Relay(&stream->context_, stream);
   {
     absl::MutexLock lock(&stream->mu_);
@@ -143,6 +158,7 @@ void ForwardStream::OnReadDone(bool ok) {
 
 void ForwardStream::OnDone(const grpc::Status&) {
   sink_->OnForwardDone(this, ended_);
+  owner_->Done(this);
   delete this;
 }
 

@@ -25,6 +25,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/net/grpc_tls.h"
@@ -34,6 +35,7 @@
 namespace signaling::matching {
 
 class ForwardStream;
+class SessionForwarder;
 
 // What a forwarded session hears from the replica that holds it.
 class ForwardSink {
@@ -68,10 +70,11 @@ class ForwardStream final : public grpc::ClientBidiReactor<v1::RelayUp, v1::Rela
 
  private:
   friend class SessionForwarder;
-  explicit ForwardStream(ForwardSink* sink) : sink_(sink) {}
+  ForwardStream(SessionForwarder* owner, ForwardSink* sink) : owner_(owner), sink_(sink) {}
   void Queue(v1::RelayUp::Event event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  SessionForwarder* const owner_;
   ForwardSink* const sink_;
   grpc::ClientContext context_;
   v1::RelayDown in_;  // touched only by the read side
@@ -88,6 +91,9 @@ class ForwardStream final : public grpc::ClientBidiReactor<v1::RelayUp, v1::Rela
 class SessionForwarder {
  public:
   static absl::StatusOr<std::unique_ptr<SessionForwarder>> Create(const net::GrpcClientTls& tls);
+  // Cancels the streams still open and waits until each is done (their
+  // callbacks use this forwarder's channels).
+  ~SessionForwarder();
 
   // Opens the connection on `replica` and sends `join` on it. The stream
   // belongs to gRPC and deletes itself after telling `sink` OnForwardDone;
@@ -96,12 +102,16 @@ class SessionForwarder {
                        ForwardSink* sink);
 
  private:
-  explicit SessionForwarder(std::shared_ptr<grpc::ChannelCredentials> credentials)
-      : credentials_(std::move(credentials)) {}
+  friend class ForwardStream;
+  SessionForwarder(std::shared_ptr<grpc::ChannelCredentials> credentials, net::GrpcClientTls tls)
+      : credentials_(std::move(credentials)), tls_(std::move(tls)) {}
+  void Done(ForwardStream* stream);
 
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const net::GrpcClientTls tls_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<v1::Matching::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<ForwardStream*> live_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace signaling::matching

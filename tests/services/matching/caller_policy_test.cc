@@ -100,20 +100,32 @@ TEST(CallerPolicyTest, RpcNamesAreTheProtoMethodNames) {
   EXPECT_EQ(RpcName(MatchingRpc::kDisconnectPeer), "DisconnectPeer");
   EXPECT_EQ(RpcName(MatchingRpc::kEvict), "Evict");
   EXPECT_EQ(RpcName(MatchingRpc::kAcceptorArrived), "AcceptorArrived");
+  EXPECT_EQ(RpcName(MatchingRpc::kPeerListSessions), "PeerListSessions");
+  EXPECT_EQ(RpcName(MatchingRpc::kPeerGetStats), "PeerGetStats");
+  EXPECT_EQ(RpcName(MatchingRpc::kPeerDisconnect), "PeerDisconnect");
 }
 
 TEST(CallerPolicyTest, ThePeerRpcsAreForTheOtherReplicasOnly) {
   const CallerPolicy policy = Make(
       {.relay = {"gateway"}, .session = {"recorder"}, .admin = {"ops"}, .peer = {"replica-1"}});
-  for (MatchingRpc rpc : {MatchingRpc::kEvict, MatchingRpc::kAcceptorArrived}) {
+  for (MatchingRpc rpc :
+       {MatchingRpc::kEvict, MatchingRpc::kAcceptorArrived, MatchingRpc::kPeerListSessions,
+        MatchingRpc::kPeerGetStats, MatchingRpc::kPeerDisconnect}) {
     EXPECT_TRUE(policy.Allowed(rpc, Ids{"replica-1"})) << RpcName(rpc);
     for (const char* other : {"gateway", "recorder", "ops"}) {
       EXPECT_FALSE(policy.Allowed(rpc, Ids{other})) << RpcName(rpc) << " " << other;
     }
   }
-  for (MatchingRpc rpc : {MatchingRpc::kRelay, MatchingRpc::kSession, MatchingRpc::kListSessions}) {
+  for (MatchingRpc rpc : {MatchingRpc::kSession, MatchingRpc::kListSessions}) {
     EXPECT_FALSE(policy.Allowed(rpc, Ids{"replica-1"})) << RpcName(rpc);
   }
+}
+
+TEST(CallerPolicyTest, AReplicaMayOpenRelayStreamsToCarrySessionsOn) {
+  const CallerPolicy policy = Make({.relay = {"gateway"}, .peer = {"replica-1"}});
+  EXPECT_TRUE(policy.Allowed(MatchingRpc::kRelay, Ids{"replica-1"}));
+  EXPECT_TRUE(policy.Allowed(MatchingRpc::kRelay, Ids{"gateway"}));
+  EXPECT_FALSE(policy.Allowed(MatchingRpc::kEvict, Ids{"gateway"})) << "not the other way round";
 }
 
 }  // namespace
