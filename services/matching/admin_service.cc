@@ -63,11 +63,14 @@ grpc::ServerUnaryReactor* AdminService::Answer(grpc::CallbackServerContext* cont
     return reactor;
   }
   const absl::Time deadline = Deadline(*context);
+  // The callbacks (on the Redis client's and gRPC's threads) hold copies of
+  // the pointers they use, not `this`: read through a captured `this`, the
+  // service came out as garbage under ASan + UBSan (GCC 12, in CI).
   cluster_.directory->Members(
-      deadline, [this, deadline, reactor, response, local = std::move(local), ask,
+      deadline, [cluster = cluster_, deadline, reactor, response, local = std::move(local), ask,
                  merge](absl::StatusOr<std::vector<Member>> members) mutable {
         if (!members.ok()) return reactor->Finish(DirectoryUnavailable(members.status()));
-        const std::string& self = cluster_.directory->replica();
+        const std::string& self = cluster.directory->replica();
         std::vector<std::string> others;
         for (const Member& member : *members) {
           if (member.replica != self) others.push_back(member.replica);
@@ -81,7 +84,7 @@ grpc::ServerUnaryReactor* AdminService::Answer(grpc::CallbackServerContext* cont
         // lapsed: its sessions are still open.
         gather->Add(self, std::move(local));
         for (const std::string& replica : others) {
-          (cluster_.peers->*ask)(replica, deadline, [gather, replica](absl::StatusOr<T> answer) {
+          (cluster.peers->*ask)(replica, deadline, [gather, replica](absl::StatusOr<T> answer) {
             gather->Add(replica, answer.ok() ? std::optional<T>(*std::move(answer)) : std::nullopt);
           });
         }
@@ -126,21 +129,22 @@ void AdminService::DisconnectInCluster(const std::string& id, absl::Time deadlin
                                        v1::DisconnectPeerResponse* response) {
   cluster_.directory->Lookup(
       id, absl::InfinitePast(), deadline,
-      [this, id, deadline, reactor, response](absl::StatusOr<std::optional<Holder>> holder) {
+      [router = router_, cluster = cluster_, id, deadline, reactor,
+       response](absl::StatusOr<std::optional<Holder>> holder) {
         if (!holder.ok()) return reactor->Finish(DirectoryUnavailable(holder.status()));
-        const std::string& self = cluster_.directory->replica();
+        const std::string& self = cluster.directory->replica();
         if (!holder->has_value() || (*holder)->replica == self) {
           // Held here, or by nobody live: a session here may still hold it
           // (its claim lapsed while it was fenced, say); closing it is what
           // the operator asked.
-          const bool disconnected = router_->Disconnect(id);
+          const bool disconnected = router->Disconnect(id);
           response->set_disconnected(disconnected);
           if (disconnected) response->set_replica(self);
           return reactor->Finish(grpc::Status::OK);
         }
         const std::string replica = (*holder)->replica;
         response->set_replica(replica);
-        cluster_.peers->Disconnect(replica, id, deadline,
+        cluster.peers->Disconnect(replica, id, deadline,
                                    [reactor, response, replica](absl::StatusOr<bool> done) {
                                      if (done.ok()) {
                                        response->set_disconnected(*done);

@@ -191,8 +191,8 @@ std::string ClusterStack::DescribeState() {
     }
     // In cluster mode the answer is the cluster's sum: this replica's own
     // counts are among its per-replica entries.
-    for (const v1::ReplicaStats& own : s->replicas()) {
-      if (own.replica() == address(i)) s = own.stats();
+    for (const v1::ReplicaStats& own : v1::Stats(*s).replicas()) {
+      if (own.replica() == address(i)) *s = own.stats();
     }
     absl::StrAppend(&out, "replica ", i, ": sessions=", s->sessions(), " ids=", s->ids(),
                     " pairings=", s->pairings(), " waiting=", s->waiting_offerers(),
