@@ -241,6 +241,10 @@ class PairingEngine {
   // Checked against the time of each call, so that a replica that was
   // paused past its lease is fenced from its first call on. Starts fenced.
   void SetLeaseUntil(absl::Time until) { lease_until_ = until; }
+  // SetLeaseUntil at `now`. A lease that had lapsed fails the claims still
+  // out (UNAVAILABLE): another replica may have taken their ids meanwhile,
+  // and the re-assertion before this renewal could not check them.
+  Actions RenewLease(absl::Time until, absl::Time now);
   bool Fenced(absl::Time now) const { return !replica_.empty() && now >= lease_until_; }
   std::vector<HeldId> HeldIds() const;
   // The earliest armed deadline, or InfiniteFuture.
@@ -348,6 +352,10 @@ class PairingEngine {
   const std::string replica_;  // empty: not in a cluster
   absl::Time lease_until_ = absl::InfinitePast();
   size_t pending_directory_ = 0;
+  // Cluster: evictions that found no holder here, by fence, kept for a join
+  // deadline: another replica's newer claim may have overtaken the answer
+  // to the claim it evicts, which must then not join (OnClaimed).
+  absl::flat_hash_map<uint64_t, absl::Time> early_evictions_;
   absl::flat_hash_map<SessionKey, std::unique_ptr<Session>> sessions_;
   // Offerers waiting for an acceptor id, in arrival order.
   absl::flat_hash_map<std::string, std::vector<SessionKey>> waiting_;

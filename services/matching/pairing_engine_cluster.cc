@@ -4,6 +4,7 @@
 // evictions by newer claims elsewhere, waiting offerers moved to the
 // replica their acceptor joined, fencing, and the ids held here for their
 // re-assertion.
+#include <algorithm>
 #include <utility>
 
 #include "common/protocol/close_code.h"
@@ -15,13 +16,16 @@ namespace signaling::matching {
 using internal::LogEnded;
 using internal::t_call_time;
 
+namespace {
+constexpr char kFenced[] = "matching is re-joining its cluster, try again";
+}  // namespace
+
 bool PairingEngine::AskDirectory(Actions& out, Session& s, absl::Time now) {
   if (replica_.empty()) return false;
   if (Fenced(now)) {
     // Without a live lease this replica may neither claim nor pair.
     ++counters_.fenced_refusals;
-    Fail(out, s, v1::Error::UNAVAILABLE, "matching is re-joining its cluster, try again",
-         protocol::kCloseTryAgain);
+    Fail(out, s, v1::Error::UNAVAILABLE, kFenced, protocol::kCloseTryAgain);
     return true;
   }
   std::optional<SessionKey> holder = directory_->Find(s.id);
@@ -52,9 +56,23 @@ Actions PairingEngine::OnClaimed(SessionKey key, uint64_t request, const std::st
   Session* s = Find(key);
   const bool claimed = result.ok() && (result->kind == ClaimResult::Kind::kClaimed ||
                                        result->kind == ClaimResult::Kind::kReplaced);
+  // A claim that replaced a holder took the id from it, whether or not this
+  // one joins: that holder is closed, there or here.
+  auto close_previous = [&] {
+    if (result->kind != ClaimResult::Kind::kReplaced || !result->previous.has_value()) return;
+    if (result->previous->replica != replica_) {
+      out.push_back(EvictAction{result->previous->replica, id, result->previous->fence});
+    } else {
+      for (Action& a : OnEvicted(id, result->previous->fence, now)) out.push_back(std::move(a));
+    }
+  };
   if (s == nullptr || request == 0 || s->directory_request != request) {
     // Its session is gone: what it claimed is nobody's.
-    if (claimed) out.push_back(ReleaseAction{id, result->fence});
+    if (claimed) {
+      early_evictions_.erase(result->fence);
+      out.push_back(ReleaseAction{id, result->fence});
+      close_previous();
+    }
     return out;
   }
   s->directory_request = 0;
@@ -68,9 +86,28 @@ Actions PairingEngine::OnClaimed(SessionKey key, uint64_t request, const std::st
     return out;
   }
   s->fence = result->fence;
+  if (Fenced(now)) {
+    // The lease lapsed while the claim was out: nobody joins here now. Its
+    // claim is released (Fail); the holder it replaced goes all the same.
+    ++counters_.fenced_refusals;
+    close_previous();
+    Fail(out, *s, v1::Error::UNAVAILABLE, kFenced, protocol::kCloseTryAgain);
+    return out;
+  }
   if (result->kind == ClaimResult::Kind::kReplaced && result->previous.has_value() &&
       result->previous->replica != replica_) {
     out.push_back(EvictAction{result->previous->replica, id, result->previous->fence});
+  }
+  if (auto early = early_evictions_.find(result->fence); early != early_evictions_.end()) {
+    // A newer claim elsewhere replaced this one, and its eviction came
+    // before this answer: the newer claim owns the id.
+    early_evictions_.erase(early);
+    s->fence = 0;
+    ++counters_.evictions;
+    CloseSession(out, *s, protocol::kCloseReplaced, "replaced by a newer session",
+                 v1::PeerLeft::REPLACED, now);
+    if (result->previous.has_value() && result->previous->replica == replica_) close_previous();
+    return out;
   }
   Admit(out, *s, now);  // a same-subject holder here is replaced there
   return out;
@@ -91,11 +128,19 @@ Actions PairingEngine::OnLookedUp(SessionKey key, uint64_t request,
   }
   const std::optional<Holder>& holder = *result;
   if (holder.has_value() && holder->replica != replica_) {
-    // Held elsewhere: the offerer joins there, and is told `joined` there.
+    // Held elsewhere: the offerer joins there, and is told `joined` there,
+    // unless it was already (moved here after `joined` elsewhere): then it
+    // keeps its session id there too, told `joined` once.
     ++counters_.redirects;
-    out.push_back(RedirectAction{s->key, holder->replica, ""});
+    out.push_back(RedirectAction{s->key, holder->replica, s->announced ? s->session_id : ""});
     LogEnded(*s, 0, "moved to the replica holding its target");
     Release(out, *s);
+    return out;
+  }
+  if (Fenced(now)) {
+    // The lease lapsed while the look-up was out: no pairing here now.
+    ++counters_.fenced_refusals;
+    Fail(out, *s, v1::Error::UNAVAILABLE, kFenced, protocol::kCloseTryAgain);
     return out;
   }
   // Free, or held here by a session this replica no longer has (a release
@@ -109,7 +154,19 @@ Actions PairingEngine::OnEvicted(const std::string& id, uint64_t fence, absl::Ti
   t_call_time = now;
   std::optional<SessionKey> holder = directory_->Find(id);
   Session* s = holder ? Find(*holder) : nullptr;
-  if (s == nullptr || s->fence != fence) return out;
+  if (s == nullptr || s->fence != fence) {
+    // Stale, or early: the answer to the claim with this fence may still
+    // be on its way here. Kept as long as that claim's session may live.
+    for (auto it = early_evictions_.begin(); it != early_evictions_.end();) {
+      if (it->second <= now) {
+        early_evictions_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    early_evictions_[fence] = now + limits_.join_deadline;
+    return out;
+  }
   // The newer claim owns the id there: ours must not release it.
   s->fence = 0;
   ++counters_.evictions;
@@ -133,6 +190,25 @@ Actions PairingEngine::OnAcceptorElsewhere(const std::string& id, const std::str
     out.push_back(RedirectAction{key, replica, s->session_id});
     LogEnded(*s, 0, "moved to the replica its target joined");
     Release(out, *s);
+  }
+  return out;
+}
+
+Actions PairingEngine::RenewLease(absl::Time until, absl::Time now) {
+  Actions out;
+  t_call_time = now;
+  const bool lapsed = Fenced(now);
+  lease_until_ = until;
+  if (!lapsed) return out;
+  std::vector<SessionKey> claiming;
+  for (const auto& [key, s] : sessions_) {
+    if (s->state == State::kClaiming) claiming.push_back(key);
+  }
+  std::sort(claiming.begin(), claiming.end());  // in the order they came
+  for (SessionKey key : claiming) {
+    // Its answer, when it comes, finds it gone: what it claimed is released.
+    ++counters_.fenced_refusals;
+    Fail(out, *Find(key), v1::Error::UNAVAILABLE, kFenced, protocol::kCloseTryAgain);
   }
   return out;
 }

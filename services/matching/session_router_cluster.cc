@@ -82,6 +82,11 @@ bool SessionRouter::OnEvicted(const std::string& id, uint64_t fence) {
   React([&](absl::Time now) {
     Actions actions = engine_.OnEvicted(id, fence, now);
     for (const Action& action : actions) evicted |= std::holds_alternative<CloseAction>(action);
+    // The engine leaves the id to the newer claim. But if this replica was
+    // paused while the newer claim came and went, it re-asserted its own
+    // claim on waking, before this eviction arrived: nobody else releases
+    // that one. A release is fenced: it cannot undo the newer claim.
+    if (evicted) actions.push_back(ReleaseAction{id, fence});
     return actions;
   });
   return evicted;
@@ -98,8 +103,7 @@ int SessionRouter::OnAcceptorArrived(const std::string& id, const std::string& r
 }
 
 void SessionRouter::SetLeaseUntil(absl::Time until) {
-  absl::MutexLock lock(&mu_);
-  engine_.SetLeaseUntil(until);
+  React([&](absl::Time now) { return engine_.RenewLease(until, now); });
 }
 
 std::vector<HeldId> SessionRouter::HeldIds() {
