@@ -65,11 +65,12 @@ class ClusterCaseTest : public ::testing::Test {
                         &verifier_, nullptr, &link_};
 };
 
-// Seed 13: an offerer waiting on one replica was told `joined` there and
-// moved here when its acceptor joined here; the acceptor had moved on to
-// another replica meanwhile, so the look-up here moves it once more. It
-// must keep the session id it was announced with: told `joined` again
-// there, it would be told twice, with two session ids.
+// Found as seed 13 (of the test as it was then): an offerer waiting on one
+// replica was told `joined` there and moved here when its acceptor joined
+// here; the acceptor had moved on to another replica meanwhile, so the
+// look-up here moves it once more. It must keep the session id it was
+// announced with: told `joined` again there, it would be told twice, with
+// two session ids.
 TEST_F(ClusterCaseTest, AMovedOffererMovedAgainByItsLookUpKeepsItsAnnouncedSessionId) {
   JoinOfferer(kAnnounced);
   ASSERT_EQ(link_.pending_lookups(), 1u);
@@ -84,11 +85,11 @@ TEST_F(ClusterCaseTest, AnOffererNotYetJoinedIsMovedWithoutASessionId) {
   EXPECT_THAT(sink_.Events(1), ElementsAre(absl::StrCat("redirect:", kOther)));
 }
 
-// Seed 21 (reliable delivery): the same subject joined on two replicas; the
-// second claim replaced the first in the directory and its replica evicted
-// the first here before the directory's answer to the first claim came
-// here. Joined on that answer, this holder would live on beside the newer
-// one (and be paired here) with a claim that is no longer its own.
+// Found as seed 21, with reliable delivery: the same subject joined on two
+// replicas; the second claim replaced the first in the directory and its
+// replica evicted the first here before the directory's answer to the first
+// claim came here. Joined on that answer, this holder would live on beside
+// the newer one (and be paired here) with a claim that is no longer its own.
 TEST_F(ClusterCaseTest, AnEvictionThatOvertakesItsClaimsAnswerStillReplacesTheAcceptor) {
   JoinAcceptor();
   ASSERT_EQ(link_.pending_claims(), 1u);
@@ -100,13 +101,13 @@ TEST_F(ClusterCaseTest, AnEvictionThatOvertakesItsClaimsAnswerStillReplacesTheAc
   EXPECT_EQ(router_.Stats().sessions, 0u);
 }
 
-// Seed 77: this replica was paused while a newer claim replaced its holder
-// and then left; waking, it re-asserted the holder's claim (the id was
-// free), then the eviction sent meanwhile arrived and closed the holder.
-// The claim it re-asserted must be released, or the directory names a
-// holder that is gone until the claim's lease ends (another subject is
-// refused, offerers are sent here for nothing). A release is fenced: it
-// cannot undo the newer claim when that one still holds the id.
+// Found as seed 77: this replica was paused while a newer claim replaced its
+// holder and then left; waking, it re-asserted the holder's claim (the id was
+// free), then the eviction sent meanwhile arrived and closed the holder. The
+// claim it re-asserted must be released, or the directory names a holder that
+// is gone until the claim's lease ends (another subject is refused, offerers
+// are sent here for nothing). A release is fenced: it cannot undo the newer
+// claim when that one still holds the id.
 TEST_F(ClusterCaseTest, AnEvictedHolderReleasesItsClaimWhichMayHaveBeenReasserted) {
   JoinAcceptor();
   link_.AnswerClaim(ClaimResult{ClaimResult::Kind::kClaimed, 25, std::nullopt, {}});
@@ -116,10 +117,10 @@ TEST_F(ClusterCaseTest, AnEvictedHolderReleasesItsClaimWhichMayHaveBeenReasserte
   EXPECT_THAT(link_.notes(), ElementsAre("release:kiosk-7:25"));
 }
 
-// Seed 22: a second session of the subject claimed the id and replaced the
-// first holder in the directory, but left before the answer came. Its
-// claim is released; the holder it replaced no longer has its claim and
-// must go too, here or on its replica, or it lives on with an id the
+// Found as seed 22: a second session of the subject claimed the id and
+// replaced the first holder in the directory, but left before the answer
+// came. Its claim is released; the holder it replaced no longer has its claim
+// and must go too, here or on its replica, or it lives on with an id the
 // directory gives to the next claim of anyone.
 TEST_F(ClusterCaseTest, AReplacingClaimWhoseSessionLeftStillClosesTheHolderHere) {
   JoinAcceptor(1);
@@ -144,11 +145,11 @@ TEST_F(ClusterCaseTest, AReplacingClaimWhoseSessionLeftStillEvictsTheHolderElsew
                                                              "evict:10.0.0.2:7001:kiosk-7:16"));
 }
 
-// Seed 28 of a mutated run: the replica sent an offerer's look-up and an
-// acceptor's claim of the same id, was paused past its lease, and found
-// both answers on waking, before its membership renewed the lease. Joined
-// and paired then, it paired while fenced (a claim made meanwhile may own
-// the id).
+// Found as seed 28 of a run with a rule of the fake directory broken: the
+// replica sent an offerer's look-up and an acceptor's claim of the same id,
+// was paused past its lease, and found both answers on waking, before its
+// membership renewed the lease. Joined and paired then, it paired while
+// fenced (a claim made meanwhile may own the id).
 TEST_F(ClusterCaseTest, AnswersThatComeAfterTheLeaseLapsedNeitherJoinNorPair) {
   JoinOfferer("", 2);
   JoinAcceptor(1);
@@ -163,11 +164,11 @@ TEST_F(ClusterCaseTest, AnswersThatComeAfterTheLeaseLapsedNeitherJoinNorPair) {
   EXPECT_EQ(router_.Stats().sessions, 0u);
 }
 
-// Seed 2353: a claim sent before the replica was paused past its lease was
-// answered after it woke, renewed its lease and re-asserted what it held
-// (not this claim, still out). Meanwhile another replica took the id, its
-// membership having lapsed. Joined on that answer, the acceptor would hold
-// a claim the directory had given away.
+// Found as seed 2353 (CLUSTER_SIM_SEEDS=4000): a claim sent before the
+// replica was paused past its lease was answered after it woke, renewed its
+// lease and re-asserted what it held (not this claim, still out). Meanwhile
+// another replica took the id, its membership having lapsed. Joined on that
+// answer, the acceptor would hold a claim the directory had given away.
 TEST_F(ClusterCaseTest, AClaimAnsweredAfterALapseOfTheLeaseDoesNotJoin) {
   JoinAcceptor();
   router_.SetLeaseUntil(clock_.Now());  // lapsed
@@ -175,7 +176,8 @@ TEST_F(ClusterCaseTest, AClaimAnsweredAfterALapseOfTheLeaseDoesNotJoin) {
   router_.SetLeaseUntil(clock_.Now() + absl::Seconds(2));  // renewed after re-assertion
   link_.AnswerClaim(ClaimResult{ClaimResult::Kind::kClaimed, 5, std::nullopt, {}});
   EXPECT_THAT(sink_.Events(1), ElementsAre("error:UNAVAILABLE", "close:1013"));
-  EXPECT_THAT(link_.notes(), ElementsAre("release:kiosk-7:5")) << "if it still holds, it is nobody's";
+  EXPECT_THAT(link_.notes(), ElementsAre("release:kiosk-7:5"))
+      << "if it still holds, it is nobody's";
   EXPECT_TRUE(router_.HeldIds().empty());
 }
 

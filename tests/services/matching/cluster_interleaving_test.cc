@@ -9,15 +9,18 @@
 // trace of its last events (CLUSTER_SIM_SEED=<n> runs that seed alone,
 // CLUSTER_SIM_SEEDS=<n> runs n seeds to search further).
 //
-// Checked after every event: no router has two joined acceptors of one id; each
-// joined acceptor holds a claim, and the claim the directory names has its
-// fence; no two routers hold the id's current claim; no pairing is made on
-// a fenced router; nothing is delivered to a transport after it left its
-// router; nobody is told `joined` twice. With reliable delivery, once the
-// cluster settled: at most one joined acceptor per id in the cluster, and
-// it is the directory's holder. After everyone left and every delivery
-// drained: every count is zero and the directory holds nothing (with lost
-// messages, only claims whose release or answer was lost).
+// Checked after every event: no router has two joined acceptors of one
+// id; each joined acceptor holds a claim, and the claim the directory
+// names has its fence; no two routers hold the id's current claim; no
+// `joined` or `paired` from a fenced router; nothing is handed to a
+// transport after it left its router; nobody is told `joined` twice, or
+// closed as replaced but by its own subject (or a re-assertion it lost).
+// With reliable delivery, once the cluster settled: at most one joined
+// acceptor per id in the cluster, and the directory names it. After
+// everyone left and every delivery drained: every count is zero and the
+// directory holds nothing (with lost messages, only claims whose release
+// or answer was lost). And the runs covered what they are for: every rule
+// of the directory and every failure met, often (ExpectCovered).
 #include <algorithm>
 #include <cstdlib>
 #include <map>

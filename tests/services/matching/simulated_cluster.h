@@ -1,11 +1,12 @@
 // What several session routers in one process see of their cluster, on
-// the simulated events of sim_events.h: a ClusterLink (SimLink) that carries each directory
-// call to an InMemoryDirectory and its answer back after random delays, in
-// order per replica like one Redis connection, and evictions and arrivals
-// to the other routers, failing or losing them at configured rates; a token
-// verifier (SimVerifier) answering after a delay; and each replica's
-// membership heartbeat (SimMembership), as services/matching/cluster/
-// membership.cc does it, renewal, re-assertion and lease.
+// the simulated events of sim_events.h: a ClusterLink (SimLink) that
+// carries each directory call to an InMemoryDirectory and its answer back
+// after random delays, in order per replica like one Redis connection, and
+// evictions and arrivals to the other routers, failing or losing them at
+// configured rates; a token verifier (SimVerifier) answering after a
+// delay; and each replica's membership heartbeat (SimMembership), as
+// services/matching/cluster/membership.cc does it: renewal, re-assertion
+// and lease.
 //
 // Not thread-safe: everything runs on the test's thread. Nothing answers
 // synchronously, so no router is re-entered from its own call.
